@@ -1,0 +1,11 @@
+"""A local emulator of the Huawei Cloud endpoints the function calls.
+
+It checks SDK-HMAC-SHA256 signatures like the API gateway and can be scripted to
+misbehave. Laid out like a moto service: `models` (state and behaviour),
+`responses` (wire format), `server` (the HTTP server), `signing` (the gateway check).
+"""
+
+from emulator.models import ExportCall, Fault, SmsBackend
+from emulator.server import EmulatorServer
+
+__all__ = ["EmulatorServer", "ExportCall", "Fault", "SmsBackend"]

@@ -1,0 +1,206 @@
+"""State and behaviour of the emulated Huawei endpoints (no HTTP here; see responses.py)."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import threading
+import time
+from collections import deque
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from emulator.signing import SignatureRejected
+
+FaultKind = Literal["status", "drop", "hang", "cut"]
+AK_LOCK_THRESHOLD = 5
+AK_LOCK_SECONDS = 300.0
+
+
+@dataclass(frozen=True)
+class Fault:
+    """One scripted misbehaviour, consumed by the next API call that reaches the backend."""
+
+    kind: FaultKind
+    status: int = 0
+    error_code: str = ""
+    error_msg: str = ""
+    seconds: float = 0.0
+
+    @classmethod
+    def throttle(cls) -> Fault:
+        return cls("status", 429, "APIGW.0308",
+                   "The throttling threshold has been reached: policy user over ratelimit")
+
+    @classmethod
+    def server_error(cls, status: int = 500) -> Fault:
+        return cls("status", status, "SMS.2007", "Background exception")
+
+    @classmethod
+    def sms_error(cls, status: int, error_code: str, error_msg: str) -> Fault:
+        return cls("status", status, error_code, error_msg)
+
+    @classmethod
+    def drop_connection(cls) -> Fault:
+        """Close the connection before answering."""
+        return cls("drop")
+
+    @classmethod
+    def hang(cls, seconds: float) -> Fault:
+        """Answer only after `seconds`, long enough to trip the client's read timeout."""
+        return cls("hang", seconds=seconds)
+
+    @classmethod
+    def cut_download(cls) -> Fault:
+        """Send the headers and half of the file, then close the connection."""
+        return cls("cut")
+
+
+@dataclass(frozen=True)
+class ApiError(Exception):
+    status: int
+    error_code: str
+    error_msg: str
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    content: bytes
+    content_type: str
+    filename: str
+
+
+@dataclass(frozen=True)
+class ExportCall:
+    request_id: str
+    access_key: str
+    headers: Mapping[str, str]
+    body_bytes: int
+    items: tuple[tuple[str, str, str], ...]
+    answered: int  # HTTP status the backend decided on (200 even if the download was cut)
+
+
+def export_file_for(items: Iterable[tuple[str, str, str]]) -> ExportFile:
+    """A results file whose rows are exactly the requested items, so tests can tell batches apart."""
+    rows = list(items)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["task_id", "source_id", "source_name", "consistency"])
+    for task_id, source_id, source_name in rows:
+        digest = hashlib.sha256(f"{task_id}|{source_id}".encode()).hexdigest()
+        writer.writerow([task_id, source_id, source_name,
+                         "consistent" if int(digest[0], 16) % 4 else "inconsistent"])
+    content = buffer.getvalue().encode("utf-8")
+    name = hashlib.sha256(content).hexdigest()[:12]
+    return ExportFile(content, "application/octet-stream", f"consistency-results-{name}.csv")
+
+
+@dataclass
+class SmsBackend:
+    """What the emulated SMS service and its gateway know and do."""
+
+    credentials: dict[str, str] = field(default_factory=lambda: {"EMULATOR-AK": "EMULATOR-SK"})
+    latency: float = 0.0
+    max_request_bytes: int = 10240
+    max_items: int = 200
+    max_field_length: int = 255
+    calls: list[ExportCall] = field(default_factory=list)
+    faults: deque[Fault] = field(default_factory=deque)
+    auth_failures: list[SignatureRejected] = field(default_factory=list)
+    max_in_flight: int = 0
+    _in_flight: int = 0
+    _failures_by_key: dict[str, int] = field(default_factory=dict)
+    _locked_until: dict[str, float] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    # -- scripting -------------------------------------------------------------------------
+    def inject(self, *faults: Fault) -> None:
+        with self._lock:
+            self.faults.extend(faults)
+
+    def next_fault(self) -> Fault | None:
+        with self._lock:
+            return self.faults.popleft() if self.faults else None
+
+    # -- gateway ---------------------------------------------------------------------------
+    def check_not_locked(self, access_key: str) -> None:
+        with self._lock:
+            if self._locked_until.get(access_key, 0.0) > time.monotonic():
+                raise ApiError(401, "APIGW.0301", "Incorrect IAM authentication information: "
+                               "the access key is locked for 5 minutes after repeated failures")
+
+    def record_auth(self, access_key: str | None, rejection: SignatureRejected | None) -> None:
+        with self._lock:
+            if rejection is not None:
+                self.auth_failures.append(rejection)
+            if access_key is None:
+                return
+            if rejection is None:
+                self._failures_by_key.pop(access_key, None)
+                return
+            failures = self._failures_by_key.get(access_key, 0) + 1
+            self._failures_by_key[access_key] = failures
+            if failures > AK_LOCK_THRESHOLD:
+                self._locked_until[access_key] = time.monotonic() + AK_LOCK_SECONDS
+
+    def enter(self) -> None:
+        with self._lock:
+            self._in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self._in_flight)
+
+    def leave(self) -> None:
+        with self._lock:
+            self._in_flight -= 1
+
+    # -- SMS -------------------------------------------------------------------------------
+    def export(self, request_id: str, access_key: str, headers: Mapping[str, str],
+               body: bytes, fault: Fault | None) -> ExportFile:
+        """ExportConsistencyResults: validate like the service, then answer with the file."""
+        items: tuple[tuple[str, str, str], ...] = ()
+        try:
+            items = self._parse_export_body(headers, body)
+            if fault is not None and fault.kind == "status":
+                raise ApiError(fault.status, fault.error_code, fault.error_msg)
+        except ApiError as error:
+            self._record(ExportCall(request_id, access_key, dict(headers), len(body), items,
+                                    error.status))
+            raise
+        self._record(ExportCall(request_id, access_key, dict(headers), len(body), items, 200))
+        return export_file_for(items)
+
+    def _record(self, call: ExportCall) -> None:
+        with self._lock:
+            self.calls.append(call)
+
+    def _parse_export_body(self, headers: Mapping[str, str],
+                           body: bytes) -> tuple[tuple[str, str, str], ...]:
+        if not headers.get("content-type", "").startswith("application/json"):
+            raise ApiError(401, "SMS.2006", "Content-Type must be application/json")
+        if len(body) > self.max_request_bytes:
+            raise ApiError(401, "SMS.2004",
+                           f"Request content exceeds {self.max_request_bytes} bytes")
+        try:
+            task_info: Any = json.loads(body)["task_info"]
+        except (ValueError, KeyError, TypeError):
+            raise ApiError(400, "SMS.9999", "Invalid request body: task_info is required") from None
+        if not isinstance(task_info, list) or not 1 <= len(task_info) <= self.max_items:
+            raise ApiError(400, "SMS.9999",
+                           f"task_info must hold 1 to {self.max_items} items")
+        items = []
+        for item in task_info:
+            fields = tuple(item.get(name) if isinstance(item, dict) else None
+                           for name in ("task_id", "source_id", "source_name"))
+            if not all(isinstance(value, str) and 0 < len(value) <= self.max_field_length
+                       for value in fields):
+                raise ApiError(400, "SMS.9999", f"Invalid task_info item: {item!r}")
+            items.append((fields[0], fields[1], fields[2]))
+        return tuple(items)  # type: ignore[arg-type]
+
+    # -- views for tests -------------------------------------------------------------------
+    def exported_items(self) -> list[tuple[str, str, str]]:
+        """Every item of every export call answered with a file, in call order."""
+        with self._lock:
+            return [item for call in self.calls if call.answered == 200 for item in call.items]

@@ -1,0 +1,42 @@
+"""The emulator as a running HTTP server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import threading
+from http.server import ThreadingHTTPServer
+from types import TracebackType
+
+from emulator.models import SmsBackend
+from emulator.responses import EmulatorRequestHandler
+
+
+class EmulatorServer:
+    """Serve `backend` on 127.0.0.1 (a random free port unless `port` is given)."""
+
+    def __init__(self, backend: SmsBackend | None = None, port: int = 0) -> None:
+        self.backend = backend or SmsBackend()
+        handler = type("BoundHandler", (EmulatorRequestHandler,), {"backend": self.backend})
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True,
+                                        name="sms-emulator")
+
+    @property
+    def endpoint(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def start(self) -> EmulatorServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self) -> EmulatorServer:
+        return self.start()
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
