@@ -84,7 +84,7 @@ class ExportCall:
 
 
 def export_file_for(items: Iterable[tuple[str, str, str]]) -> ExportFile:
-    """A results file whose rows are exactly the requested items, so tests can tell batches apart."""
+    """A results file whose rows are the requested items, so tests can tell batches apart."""
     rows = list(items)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")

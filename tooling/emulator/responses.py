@@ -24,13 +24,13 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
     server_version = "sms-emulator"
     routes: ClassVar[dict[tuple[str, str], Route]] = {}
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         """Keep test output clean: the backend records what matters."""
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         self._dispatch()
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         self._dispatch()
 
     def _dispatch(self) -> None:
@@ -46,8 +46,8 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
         )
         route = self.routes.get((self.command, url.path))
         if route is None:
-            self._send_error(request_id, ApiError(404, "APIGW.0101",
-                                                  "The API does not exist or has not been published"))
+            self._send_error(request_id, ApiError(
+                404, "APIGW.0101", "The API does not exist or has not been published"))
             return
         backend = self.backend
         backend.enter()

@@ -1,0 +1,66 @@
+"""Valid triples → de-duplicated batches that the API accepts (pure)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sms_export.models import Triple
+
+_EMPTY_BODY = len(json.dumps({"task_info": []}))
+_SEPARATOR = len(", ")
+
+
+@dataclass(frozen=True)
+class Batch:
+    index: int
+    triples: tuple[Triple, ...]
+    part: str | None = None  # set on the halves of a batch the API found too large
+
+    @property
+    def label(self) -> str:
+        return f"{self.index:04d}" + (f".{self.part}" if self.part else "")
+
+
+def unique(triples: Sequence[Triple]) -> tuple[list[Triple], int]:
+    """Keep the first of each exact duplicate, in order; also return how many were dropped."""
+    kept = list(dict.fromkeys(triples))
+    return kept, len(triples) - len(kept)
+
+
+def item_size(triple: Triple) -> int:
+    # The SDK serialises with (simple)json defaults: ", "/": " separators and ASCII escapes,
+    # so every character outside ASCII costs 6 bytes (12 outside the BMP).
+    return len(json.dumps(triple.model_dump()))
+
+
+def encoded_size(triples: Sequence[Triple]) -> int:
+    """Bytes of the request body `{"task_info": [...]}` exactly as the SDK sends it."""
+    if not triples:
+        return _EMPTY_BODY
+    return _EMPTY_BODY + sum(map(item_size, triples)) + _SEPARATOR * (len(triples) - 1)
+
+
+def plan(triples: Sequence[Triple], max_items: int, max_bytes: int) -> list[Batch]:
+    """Fill batches in order up to `max_items` items and `max_bytes` of encoded body."""
+    batches: list[Batch] = []
+    current: list[Triple] = []
+    size = _EMPTY_BODY
+    for triple in triples:
+        added = item_size(triple) + (_SEPARATOR if current else 0)
+        if current and (len(current) == max_items or size + added > max_bytes):
+            batches.append(Batch(len(batches) + 1, tuple(current)))
+            current, size, added = [], _EMPTY_BODY, item_size(triple)
+        current.append(triple)
+        size += added
+    if current:
+        batches.append(Batch(len(batches) + 1, tuple(current)))
+    return batches
+
+
+def halve(batch: Batch) -> tuple[Batch, Batch]:
+    middle = len(batch.triples) // 2
+    prefix = f"{batch.part}." if batch.part else ""
+    return (Batch(batch.index, batch.triples[:middle], prefix + "1"),
+            Batch(batch.index, batch.triples[middle:], prefix + "2"))

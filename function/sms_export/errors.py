@@ -1,0 +1,50 @@
+"""The errors the flow tells apart. Each carries what an operator needs to act on it."""
+
+from __future__ import annotations
+
+
+class InputError(Exception):
+    """The whole input cannot be used (unreadable, no rows, missing columns, …)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class ConfigurationError(InputError):
+    """A setting is missing or invalid; detected before any API call."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("ConfigurationError", message)
+
+
+class UnknownEvent(InputError):
+    def __init__(self, message: str) -> None:
+        super().__init__("UnknownEvent", message)
+
+
+class ExportError(Exception):
+    """One attempt at exporting or storing a batch failed."""
+
+    def __init__(
+        self,
+        error_code: str,
+        error_msg: str,
+        *,
+        http_status: int | None = None,
+        request_id: str | None = None,
+        retryable: bool = False,
+        too_large: bool = False,
+        fatal: bool = False,
+    ) -> None:
+        super().__init__(f"{error_code}: {error_msg}")
+        self.error_code = error_code
+        self.error_msg = error_msg
+        self.http_status = http_status
+        self.request_id = request_id or None
+        self.retryable = retryable
+        self.too_large = too_large
+        # Fatal errors (refused credentials) would fail every batch the same way, and
+        # repeated signature failures lock the access key for 5 minutes: stop at once.
+        self.fatal = fatal

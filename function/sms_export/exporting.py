@@ -1,0 +1,89 @@
+"""Run batches through export-and-store: a bounded pool, retries with backoff, halving."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from sms_export.batching import Batch, halve
+from sms_export.errors import ExportError
+from sms_export.models import BatchResult
+from sms_export.storage import StoredExport
+
+ExportOne = Callable[[Batch], StoredExport]
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int = 5
+    base_seconds: float = 2.0
+    max_seconds: float = 30.0
+    sleep: Callable[[float], None] = time.sleep
+    rng: random.Random = field(default_factory=random.Random)
+
+    def delay(self, attempt: int) -> float:
+        """Equal jitter: half of the exponential step is fixed, half random.
+
+        Throttling (APIGW.0308) asks for waits of seconds, not the SDK's 10 ms steps.
+        """
+        step = min(self.max_seconds, self.base_seconds * 2.0 ** (attempt - 1))
+        return step / 2 + self.rng.uniform(0, step / 2)
+
+
+def _result(batch: Batch, attempts: int, stored: StoredExport | None = None,
+            error: ExportError | None = None) -> BatchResult:
+    result = BatchResult(index=batch.index, part=batch.part, size=len(batch.triples),
+                         status="exported" if stored else "failed", attempts=attempts)
+    if stored is not None:
+        result.export, result.bytes = stored.uri, stored.bytes
+        result.content_type, result.filename = stored.content_type, stored.filename
+        result.request_id = stored.request_id
+    if error is not None:
+        result.error_code, result.error_msg = error.error_code, error.error_msg
+        result.http_status, result.request_id = error.http_status, error.request_id
+    return result
+
+
+class BatchRunner:
+    def __init__(self, export_one: ExportOne, policy: RetryPolicy, max_concurrency: int) -> None:
+        self._export_one = export_one
+        self._policy = policy
+        self._max_concurrency = max_concurrency
+        self._stop: ExportError | None = None
+        self._stop_lock = threading.Lock()
+
+    def run(self, batches: Sequence[Batch]) -> list[BatchResult]:
+        with ThreadPoolExecutor(self._max_concurrency, thread_name_prefix="export") as pool:
+            per_batch = list(pool.map(self._export_with_retries, batches))
+        return [result for results in per_batch for result in results]
+
+    def _export_with_retries(self, batch: Batch) -> list[BatchResult]:
+        attempt = 0
+        while True:
+            if self._stop is not None and attempt == 0:
+                return [self._not_started(batch, self._stop)]
+            attempt += 1
+            try:
+                return [_result(batch, attempt, stored=self._export_one(batch))]
+            except ExportError as error:
+                if error.too_large and len(batch.triples) > 1:
+                    first, second = halve(batch)
+                    return self._export_with_retries(first) + self._export_with_retries(second)
+                if error.fatal:
+                    with self._stop_lock:
+                        self._stop = self._stop or error
+                if (not error.retryable or attempt >= self._policy.max_attempts
+                        or self._stop is not None):
+                    return [_result(batch, attempt, error=error)]
+            self._policy.sleep(self._policy.delay(attempt))
+
+    @staticmethod
+    def _not_started(batch: Batch, cause: ExportError) -> BatchResult:
+        return BatchResult(index=batch.index, part=batch.part, size=len(batch.triples),
+                           status="pending", error_code=cause.error_code,
+                           error_msg=f"Not attempted: an earlier batch failed with "
+                                     f"{cause.error_code} ({cause.error_msg})")

@@ -1,0 +1,99 @@
+"""The data the flow passes along, as pydantic models mirroring the SMS API's constraints."""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
+
+MAX_FIELD_LENGTH = 255
+FIELDS = ("task_id", "source_id", "source_name")
+
+
+def _no_control_characters(value: str) -> str:
+    for position, character in enumerate(value, start=1):
+        if unicodedata.category(character) == "Cc":
+            raise ValueError(
+                f"contains a control character (U+{ord(character):04X}) at position {position}"
+            )
+    return value
+
+
+ApiText = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_FIELD_LENGTH),
+    AfterValidator(_no_control_characters),
+]
+
+
+class Triple(BaseModel):
+    """One item of the export request: which task's results, for which source server."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    task_id: ApiText
+    source_id: ApiText
+    source_name: ApiText
+
+
+class Rejection(BaseModel):
+    row: int
+    reason: str
+
+
+class Problem(BaseModel):
+    """Why a whole input (not a single row or batch) failed."""
+
+    code: str
+    message: str
+
+
+class RowCounts(BaseModel):
+    received: int = 0
+    valid: int = 0
+    rejected: int = 0
+    duplicates: int = 0
+    exported: int = 0
+
+
+BatchStatus = Literal["exported", "failed", "pending"]
+
+
+class BatchResult(BaseModel):
+    index: int
+    part: str | None = None  # "1", "2", "2.1": set when the API asked for smaller requests
+    size: int
+    status: BatchStatus
+    export: str | None = None
+    bytes: int | None = None
+    content_type: str | None = None
+    filename: str | None = None
+    error_code: str | None = None
+    error_msg: str | None = None
+    http_status: int | None = None
+    request_id: str | None = None
+    attempts: int = 0
+
+
+class Notification(BaseModel):
+    topic: str
+    status: Literal["published", "failed"]
+    message_id: str | None = None
+    error: str | None = None
+
+
+OutcomeStatus = Literal["succeeded", "partial", "failed", "ignored"]
+
+
+class Outcome(BaseModel):
+    status: OutcomeStatus
+    trigger: str
+    input: str
+    request_id: str
+    rows: RowCounts = RowCounts()
+    batches: list[BatchResult] = []
+    rejected: list[Rejection] = []
+    error: Problem | None = None
+    notification: Notification | None = None
+    duration_ms: int = 0

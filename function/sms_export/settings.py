@@ -1,0 +1,80 @@
+"""Configuration, read from the function's environment (pydantic-settings)."""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from sms_export.errors import ConfigurationError
+
+API_MAX_ITEMS = 200
+
+
+class Settings(BaseSettings):
+    """Every setting is an environment variable of the same name in upper case."""
+
+    model_config = SettingsConfigDict(case_sensitive=False, extra="ignore", env_ignore_empty=True)
+
+    # SMS API
+    sms_region: str = "cn-north-4"
+    sms_endpoint: str | None = None
+    sms_language: str | None = None
+    sms_connect_timeout: float = Field(10.0, gt=0)
+    sms_read_timeout: float = Field(60.0, gt=0)
+
+    # Credentials, in the order they are tried (see credentials.py)
+    cloud_sdk_ak: SecretStr | None = None
+    cloud_sdk_sk: SecretStr | None = None
+    huaweicloud_sdk_ak: SecretStr | None = None
+    huaweicloud_sdk_sk: SecretStr | None = None
+    huaweicloud_sdk_security_token: SecretStr | None = None
+    huaweicloud_sdk_project_id: str | None = None
+
+    # Batching, concurrency and retries
+    batch_size: int = Field(API_MAX_ITEMS, ge=1, le=API_MAX_ITEMS)
+    max_request_bytes: int = Field(10240, ge=1024)
+    max_concurrency: int = Field(4, ge=1, le=32)
+    max_attempts: int = Field(5, ge=1, le=10)
+    retry_base_seconds: float = Field(2.0, ge=0)
+    retry_max_seconds: float = Field(30.0, ge=0)
+
+    # Where exports go: a bucket (S3, or OBS through STORAGE_ENDPOINT) or a local folder
+    export_bucket: str | None = None
+    export_prefix: str = "consistency-results/"
+    export_dir: str | None = None
+    storage_endpoint: str | None = None
+    storage_region: str | None = None
+
+    # Where the outcome is published
+    notify_topic: str | None = None
+
+    @field_validator("export_prefix")
+    @classmethod
+    def _prefix_is_a_folder(cls, value: str) -> str:
+        value = value.lstrip("/")
+        return value if not value or value.endswith("/") else value + "/"
+
+    @field_validator("notify_topic")
+    @classmethod
+    def _topic_is_known(cls, value: str | None) -> str | None:
+        if value is not None and not (value.startswith("arn:") and value.split(":")[2:3] == ["sns"]
+                                      and len(value.split(":")) == 6):
+            raise ValueError("must be an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>)")
+        return value
+
+    @property
+    def storage_scheme(self) -> str:
+        """How object URIs are written in outcomes: OBS through its endpoint, else S3."""
+        return "obs" if self.storage_endpoint else "s3"
+
+    @classmethod
+    def load(cls) -> Settings:
+        """Read the settings, turning validation errors into one readable message."""
+        try:
+            return cls()
+        except ValidationError as error:
+            problems = "; ".join(
+                f"{'.'.join(str(part) for part in item['loc']).upper()}: {item['msg']}"
+                for item in error.errors()
+            )
+            raise ConfigurationError(f"Invalid configuration: {problems}") from None

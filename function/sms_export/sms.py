@@ -1,0 +1,142 @@
+"""The SMS API through the official SDK: one export call, streamed, with errors classified.
+
+The SDK (about 220 ms and 570 modules to import) is imported only when a client is built.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from email.message import Message
+from pathlib import PurePosixPath
+from typing import Any, TypeVar
+
+from sms_export.credentials import HuaweiCredentials
+from sms_export.errors import ConfigurationError, ExportError
+from sms_export.models import Triple
+from sms_export.settings import Settings
+
+T = TypeVar("T")
+CHUNK_SIZE = 64 * 1024
+THROTTLED = {"APIGW.0308"}
+TOO_LARGE = {"SMS.2004", "APIGW.0201"}
+AUTHENTICATION = {"APIGW.0301", "APIGW.0303", "APIGW.0305"}
+
+
+@dataclass(frozen=True)
+class Download:
+    content_type: str
+    filename: str | None
+    chunks: Iterator[bytes]
+    request_id: str | None
+
+
+def _filename(content_disposition: str | None) -> str | None:
+    if not content_disposition:
+        return None
+    message = Message()
+    message["content-disposition"] = content_disposition
+    name = message.get_filename()
+    # Only a base name: the server's suggestion must never pick a folder.
+    return PurePosixPath(name.replace("\\", "/")).name or None if name else None
+
+
+def endpoints(settings: Settings) -> list[str]:
+    if settings.sms_endpoint:
+        return [settings.sms_endpoint]
+    from huaweicloudsdksms.v3.region.sms_region import SmsRegion
+
+    try:
+        return list(SmsRegion.value_of(settings.sms_region).endpoints)
+    except KeyError as error:
+        raise ConfigurationError(f"SMS_REGION: {error.args[0]}; or set SMS_ENDPOINT") from None
+
+
+def classify(error: Exception) -> ExportError:
+    """Map SDK and transport errors to what the retry loop needs to know."""
+    import requests
+    from huaweicloudsdkcore.exceptions.exceptions import SdkException, ServiceResponseException
+
+    if isinstance(error, ExportError):
+        return error
+    if isinstance(error, ServiceResponseException):
+        status = int(error.status_code)
+        code = str(error.error_code or status)
+        message = str(error.error_msg or "")
+        return ExportError(
+            code, message, http_status=status, request_id=error.request_id,
+            retryable=status == 429 or status >= 500 or code in THROTTLED,
+            too_large=status == 413 or code in TOO_LARGE,
+            fatal=code in AUTHENTICATION or (status in (401, 403) and code not in TOO_LARGE),
+        )
+    # The SDK lets requests' own errors escape (a read timeout is a raw ReadTimeout), and a
+    # connection cut mid-download surfaces as ChunkedEncodingError: all worth retrying.
+    if isinstance(error, requests.Timeout):
+        return ExportError("ReadTimeout", "The SMS API did not answer in time", retryable=True)
+    if isinstance(error, (SdkException, requests.RequestException)):
+        detail = getattr(error, "error_msg", None) or str(error) or type(error).__name__
+        return ExportError(type(error).__name__, str(detail)[:500], retryable=True)
+    raise error
+
+
+class SmsApi:
+    def __init__(self, settings: Settings, credentials: HuaweiCredentials) -> None:
+        from huaweicloudsdkcore.auth.credentials import BasicCredentials
+        from huaweicloudsdkcore.http.http_config import HttpConfig
+        from huaweicloudsdksms.v3 import SmsClient
+
+        basic = BasicCredentials(credentials.access_key.get_secret_value(),
+                                 credentials.secret_key.get_secret_value(),
+                                 credentials.project_id)
+        if credentials.security_token is not None:
+            basic = basic.with_security_token(credentials.security_token.get_secret_value())
+        config = HttpConfig.get_default_config()
+        config.timeout = (settings.sms_connect_timeout, settings.sms_read_timeout)
+        config.retry_times = 0  # retries are ours: the SDK's never retry a POST on 429
+        # Endpoints, not a region: a region without project id costs an IAM lookup per AK.
+        self._client: Any = (SmsClient.new_builder().with_credentials(basic)
+                             .with_http_config(config).with_endpoints(endpoints(settings))
+                             .build())
+        self._language = settings.sms_language
+
+    def export(self, triples: Sequence[Triple], receive: Callable[[Download], T]) -> T:
+        """Export one batch and hand the streamed file to `receive`; raise ExportError."""
+        from huaweicloudsdksms.v3 import (
+            BatchConsistencyReq,
+            BatchGetConsistencyResultReq,
+            ExportConsistencyResultsRequest,
+        )
+
+        request = ExportConsistencyResultsRequest(
+            x_language=self._language,
+            body=BatchGetConsistencyResultReq(task_info=[
+                BatchConsistencyReq(task_id=t.task_id, source_id=t.source_id,
+                                    source_name=t.source_name) for t in triples]))
+        received: list[T] = []  # consume_download_stream() drops the callback's result
+        try:
+            response = self._client.export_consistency_results(request)
+            response.consume_download_stream(
+                lambda raw: received.append(self._receive(raw, receive)))
+            return received[0]
+        except Exception as error:  # classify() re-raises what it does not know
+            raise classify(error) from None
+
+    @staticmethod
+    def _receive(raw: Any, receive: Callable[[Download], T]) -> T:
+        with raw:  # releases the pooled connection whatever happens
+            request_id = raw.headers.get("X-Request-Id")
+
+            def chunks() -> Iterator[bytes]:
+                try:
+                    yield from raw.iter_content(CHUNK_SIZE)
+                except Exception as error:
+                    failure = classify(error)
+                    failure.request_id = failure.request_id or request_id
+                    raise failure from None
+
+            return receive(Download(
+                content_type=raw.headers.get("Content-Type") or "application/octet-stream",
+                filename=_filename(raw.headers.get("Content-Disposition")),
+                chunks=chunks(),
+                request_id=request_id,
+            ))

@@ -1,0 +1,161 @@
+"""Object storage (S3, or OBS through its S3-compatible API) and the local export folder."""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
+
+from sms_export.errors import ExportError, InputError
+from sms_export.settings import Settings
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+CHUNK_SIZE = 64 * 1024
+
+
+@dataclass(frozen=True)
+class StoredExport:
+    uri: str
+    bytes: int
+    content_type: str
+    filename: str | None
+    request_id: str | None = None  # of the export call that produced the file
+
+
+class ExportStore(Protocol):
+    def put(self, key: str, chunks: Iterable[bytes], content_type: str,
+            filename: str | None) -> StoredExport: ...
+
+
+class ChunkReader(io.RawIOBase):
+    """A read-only file over an iterator of byte chunks, counting what passed through."""
+
+    def __init__(self, chunks: Iterable[bytes]) -> None:
+        self._chunks: Iterator[bytes] = iter(chunks)
+        self._pending = b""
+        self.bytes_read = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._pending:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                return 0
+            self._pending = chunk
+        size = min(len(buffer), len(self._pending))
+        buffer[:size] = self._pending[:size]
+        self._pending = self._pending[size:]
+        self.bytes_read += size
+        return size
+
+
+def _content_disposition(filename: str | None) -> dict[str, str]:
+    if not filename or not filename.isascii():
+        return {}
+    return {"ContentDisposition": f'attachment; filename="{filename}"'}
+
+
+def _error_code(error: Exception) -> str:
+    response = getattr(error, "response", None)
+    if isinstance(response, dict):
+        return str(response.get("Error", {}).get("Code") or type(error).__name__)
+    return type(error).__name__
+
+
+def make_s3_client(settings: Settings) -> S3Client:
+    import boto3
+    from botocore.config import Config
+
+    if settings.storage_endpoint:
+        # What OBS needs: virtual-hosted addressing, SigV4, and no flexible checksums.
+        config = Config(signature_version="s3v4", s3={"addressing_style": "virtual"},
+                        request_checksum_calculation="when_required",
+                        response_checksum_validation="when_required",
+                        retries={"mode": "standard"})
+    else:
+        config = Config(retries={"mode": "standard"})
+    return boto3.client("s3", endpoint_url=settings.storage_endpoint,
+                        region_name=settings.storage_region, config=config)
+
+
+class ObjectStorage:
+    def __init__(self, client: S3Client, scheme: str = "s3") -> None:
+        self.client = client
+        self.scheme = scheme
+
+    def uri(self, bucket: str, key: str) -> str:
+        return f"{self.scheme}://{bucket}/{key}"
+
+    def open(self, bucket: str, key: str, version_id: str | None = None) -> BinaryIO:
+        """Stream an object; it is never read whole into memory."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            response = (self.client.get_object(Bucket=bucket, Key=key, VersionId=version_id)
+                        if version_id else self.client.get_object(Bucket=bucket, Key=key))
+            body = response["Body"]
+        except (ClientError, BotoCoreError) as error:
+            raise InputError("InputUnreadable", f"Cannot read {self.uri(bucket, key)}: "
+                                                f"{_error_code(error)}") from None
+        return io.BufferedReader(ChunkReader(body.iter_chunks(CHUNK_SIZE)), CHUNK_SIZE)
+
+    def put(self, bucket: str, key: str, chunks: Iterable[bytes], content_type: str,
+            filename: str | None) -> StoredExport:
+        from boto3.exceptions import S3UploadFailedError
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        reader = ChunkReader(chunks)
+        try:
+            self.client.upload_fileobj(
+                io.BufferedReader(reader, CHUNK_SIZE), bucket, key,
+                ExtraArgs={"ContentType": content_type, **_content_disposition(filename)})
+        except (ClientError, BotoCoreError, S3UploadFailedError) as error:
+            raise ExportError("StorageWriteFailed",
+                              f"Cannot store {self.uri(bucket, key)}: {_error_code(error)}",
+                              retryable=True) from None
+        return StoredExport(self.uri(bucket, key), reader.bytes_read, content_type, filename)
+
+
+@dataclass(frozen=True)
+class BucketExports:
+    storage: ObjectStorage
+    bucket: str
+
+    def put(self, key: str, chunks: Iterable[bytes], content_type: str,
+            filename: str | None) -> StoredExport:
+        return self.storage.put(self.bucket, key, chunks, content_type, filename)
+
+
+@dataclass(frozen=True)
+class FolderExports:
+    directory: Path
+
+    def put(self, key: str, chunks: Iterable[bytes], content_type: str,
+            filename: str | None) -> StoredExport:
+        target = self.directory / key
+        target.parent.mkdir(parents=True, exist_ok=True)
+        size = 0
+        # Write beside the target and rename, so a half-written file never looks exported.
+        descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=".partial-")
+        try:
+            with os.fdopen(descriptor, "wb") as file:
+                for chunk in chunks:
+                    file.write(chunk)
+                    size += len(chunk)
+            os.replace(temporary, target)
+        except OSError as error:
+            Path(temporary).unlink(missing_ok=True)
+            raise ExportError("StorageWriteFailed", f"Cannot write {target}: {error.strerror}",
+                              retryable=True) from None
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+        return StoredExport(target.resolve().as_uri(), size, content_type, filename)

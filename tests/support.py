@@ -1,0 +1,81 @@
+"""Builders and readers the tests share: rows, upload events, stored exports."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote_plus
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_sns import SNSClient
+
+EVENTS = Path(__file__).resolve().parent.parent / "events"
+INPUT_BUCKET = "sms-input-123456789012"
+ACCESS_KEY = "HWTESTACCESSKEY0001"
+SECRET_KEY = "hwTestSecretKey+9f1c2e7a4b/DoNotLeak"
+
+Triple = tuple[str, str, str]
+
+
+def triples(count: int, start: int = 0) -> list[Triple]:
+    return [(f"task-{i:05d}", f"source-{i:05d}", f"server-{i:05d}")
+            for i in range(start, start + count)]
+
+
+def csv_text(rows: list[Triple] | list[list[str]],
+             header: tuple[str, ...] = ("task_id", "source_id", "source_name")) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def load_event(name: str) -> dict[str, Any]:
+    event: dict[str, Any] = json.loads((EVENTS / name).read_text(encoding="utf-8"))
+    return event
+
+
+def upload_event(bucket: str, key: str, etag: str = "etag") -> dict[str, Any]:
+    """The realistic S3 notification from events/, pointed at `key` (encoded like AWS)."""
+    event = load_event("s3-upload.json")
+    record = event["Records"][0]["s3"]
+    record["bucket"]["name"] = bucket
+    record["bucket"]["arn"] = f"arn:aws:s3:::{bucket}"
+    record["object"]["key"] = quote_plus(key)
+    record["object"]["eTag"] = etag
+    return event
+
+
+def parse_export(content: bytes) -> list[Triple]:
+    """The emulator's file lists the items it was asked for: read them back."""
+    rows = list(csv.reader(io.StringIO(content.decode("utf-8"))))
+    return [(row[0], row[1], row[2]) for row in rows[1:]]
+
+
+@dataclass
+class Aws:
+    s3: S3Client
+    sns: SNSClient
+    topic_arn: str
+    read_notifications: Any  # () -> list of the SNS messages published so far
+
+    def upload(self, key: str, body: str | bytes, bucket: str = INPUT_BUCKET) -> dict[str, Any]:
+        data = body.encode("utf-8") if isinstance(body, str) else body
+        response = self.s3.put_object(Bucket=bucket, Key=key, Body=data)
+        return upload_event(bucket, key, response["ETag"].strip('"'))
+
+    def stored(self, prefix: str = "", bucket: str = INPUT_BUCKET) -> dict[str, bytes]:
+        paginator = self.s3.get_paginator("list_objects_v2")
+        keys = [item["Key"] for page in paginator.paginate(Bucket=bucket, Prefix=prefix)
+                for item in page.get("Contents", [])]
+        return {key: self.s3.get_object(Bucket=bucket, Key=key)["Body"].read() for key in keys}
+
+    def exported_items(self, prefix: str = "consistency-results/") -> list[Triple]:
+        return [item for content in self.stored(prefix).values()
+                for item in parse_export(content)]
