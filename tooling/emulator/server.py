@@ -18,7 +18,7 @@ class EmulatorServer:
         handler = type("BoundHandler", (EmulatorRequestHandler,), {"backend": self.backend})
         self._server = ThreadingHTTPServer(("127.0.0.1", port), handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True,
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True,
                                         name="sms-emulator")
 
     @property

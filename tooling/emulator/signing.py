@@ -107,7 +107,8 @@ def verify(request: SignedRequest, secret_keys: Mapping[str, str],
     secret_key = secret_keys.get(access_key)
     if secret_key is None:
         raise SignatureRejected("APIGW.0301", "Incorrect IAM authentication information: "
-                                "Get secretKey failed", access_key)
+                                f"Get secretKey failed,ak:{access_key},err:ak not exist",
+                                access_key)
     expected = signature(secret_key, date, canonical_request(request, signed.split(";")))
     if not hmac.compare_digest(expected, received_signature):
         raise SignatureRejected("APIGW.0301", "Incorrect IAM authentication information: "

@@ -1,0 +1,101 @@
+"""The emulator checks signatures like the API gateway, so the SDK wire is really tested."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import requests
+from pydantic import SecretStr
+
+from emulator import EmulatorServer, SmsBackend
+from emulator.signing import DATE_FORMAT, SignedRequest, canonical_request, signature
+from sms_export.credentials import HuaweiCredentials
+from sms_export.errors import ExportError
+from sms_export.models import Triple
+from sms_export.settings import Settings
+from sms_export.sms import SmsApi
+from tests.support import ACCESS_KEY, SECRET_KEY
+
+EXPORT = "/v3/tasks/consistency-results/export"
+ITEM = Triple(task_id="t-1", source_id="s-1", source_name="服务器 1")
+
+
+def api(endpoint: str, secret_key: str = SECRET_KEY, token: str | None = None) -> SmsApi:
+    credentials = HuaweiCredentials(SecretStr(ACCESS_KEY), SecretStr(secret_key),
+                                    SecretStr(token) if token else None, "project-1")
+    return SmsApi(Settings(sms_endpoint=endpoint, sms_language="en-us"), credentials)
+
+
+def test_the_real_sdk_is_accepted_including_a_security_token(emulator: EmulatorServer) -> None:
+    content = api(emulator.endpoint, token="temporary-token").export(
+        [ITEM], lambda download: b"".join(download.chunks))
+    assert "服务器 1" in content.decode()
+    (call,) = emulator.backend.calls
+    assert call.headers["x-security-token"] == "temporary-token"
+    assert call.headers["x-language"] == "en-us"
+
+
+def test_a_wrong_secret_key_is_refused_as_an_authentication_failure(
+        emulator: EmulatorServer) -> None:
+    with pytest.raises(ExportError) as raised:
+        api(emulator.endpoint, secret_key="not-the-secret").export([ITEM], lambda d: None)
+    assert (raised.value.http_status, raised.value.error_code) == (401, "APIGW.0301")
+    assert raised.value.fatal and not raised.value.retryable
+    assert raised.value.request_id
+    assert emulator.backend.calls == []
+
+
+def signed_post(endpoint: str, body: bytes, date: datetime, secret_key: str = SECRET_KEY,
+                tamper: bytes | None = None) -> requests.Response:
+    host = endpoint.removeprefix("http://")
+    headers = {"content-type": "application/json;charset=utf-8", "host": host,
+               "x-sdk-date": date.strftime(DATE_FORMAT)}
+    names = sorted(headers)
+    canonical = canonical_request(SignedRequest("POST", EXPORT, "", headers, body), names)
+    authorization = (f"SDK-HMAC-SHA256 Access={ACCESS_KEY}, SignedHeaders={';'.join(names)}, "
+                     f"Signature={signature(secret_key, headers['x-sdk-date'], canonical)}")
+    return requests.post(endpoint + EXPORT, data=tamper or body, timeout=5,
+                         headers={**headers, "Authorization": authorization})
+
+
+BODY = json.dumps({"task_info": [{"task_id": "t", "source_id": "s", "source_name": "n"}]}).encode()
+
+
+def test_a_correct_hand_signed_request_is_accepted(emulator: EmulatorServer) -> None:
+    assert signed_post(emulator.endpoint, BODY, datetime.now(timezone.utc)).status_code == 200
+
+
+def test_a_date_more_than_15_minutes_off_is_refused(emulator: EmulatorServer) -> None:
+    stale = datetime.now(timezone.utc) - timedelta(minutes=16)
+    response = signed_post(emulator.endpoint, BODY, stale)
+    assert response.status_code == 401
+    assert response.json()["error_code"] == "APIGW.0303"
+
+
+def test_a_tampered_body_is_refused(emulator: EmulatorServer) -> None:
+    response = signed_post(emulator.endpoint, BODY, datetime.now(timezone.utc),
+                           tamper=BODY.replace(b'"t"', b'"x"'))
+    assert response.json()["error_code"] == "APIGW.0301"
+
+
+def test_the_access_key_is_locked_after_more_than_five_failures() -> None:
+    with EmulatorServer(SmsBackend(credentials={ACCESS_KEY: SECRET_KEY})) as server:
+        for _ in range(6):
+            signed_post(server.endpoint, BODY, datetime.now(timezone.utc), secret_key="wrong")
+        response = signed_post(server.endpoint, BODY, datetime.now(timezone.utc))
+    assert response.status_code == 401
+    assert "locked" in response.json()["error_msg"]
+
+
+def test_the_emulator_enforces_the_api_limits(emulator: EmulatorServer) -> None:
+    too_many = [ITEM] * 201
+    with pytest.raises(ExportError) as raised:
+        api(emulator.endpoint).export(too_many, lambda d: None)
+    assert raised.value.http_status in (400, 401)
+    emulator.backend.max_request_bytes = 200
+    with pytest.raises(ExportError) as raised:
+        api(emulator.endpoint).export([ITEM] * 3, lambda d: None)
+    assert raised.value.error_code == "SMS.2004"
+    assert raised.value.too_large
