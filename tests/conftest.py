@@ -14,8 +14,12 @@ from emulator import EmulatorServer, SmsBackend
 from sms_export.settings import Settings
 from tests.support import ACCESS_KEY, INPUT_BUCKET, SECRET_KEY, Aws
 
-SDK_VARIABLES = ("HUAWEICLOUD_SDK_AK", "HUAWEICLOUD_SDK_SK", "HUAWEICLOUD_SDK_SECURITY_TOKEN",
-                 "HUAWEICLOUD_SDK_PROJECT_ID")
+SDK_VARIABLES = (
+    "HUAWEICLOUD_SDK_AK",
+    "HUAWEICLOUD_SDK_SK",
+    "HUAWEICLOUD_SDK_SECURITY_TOKEN",
+    "HUAWEICLOUD_SDK_PROJECT_ID",
+)
 
 
 @pytest.fixture(autouse=True)
@@ -24,8 +28,12 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for name in list(os.environ):
         if name.lower() in Settings.model_fields or name.upper() in SDK_VARIABLES:
             monkeypatch.delenv(name)
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
-                 "AWS_SECURITY_TOKEN"):
+    for name in (
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_SECURITY_TOKEN",
+    ):
         monkeypatch.setenv(name, "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))  # the SDK writes an app id there
@@ -57,13 +65,14 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
         topic_arn = sns.create_topic(Name="sms-export-outcomes")["TopicArn"]
         sqs = boto3.client("sqs", region_name="us-east-1")
         queue_url = sqs.create_queue(QueueName="outcome-reader")["QueueUrl"]
-        queue_arn = sqs.get_queue_attributes(
-            QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
+            "Attributes"
+        ]["QueueArn"]
         sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn)
 
         def read_notifications() -> list[dict[str, Any]]:
             """Read what subscribers got, through the public API (SNS → SQS)."""
-            received = []
+            received: list[dict[str, Any]] = []
             while True:
                 batch = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10)
                 messages = batch.get("Messages", [])
@@ -71,8 +80,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
                     return received
                 for message in messages:
                     received.append(json.loads(message["Body"]))
-                    sqs.delete_message(QueueUrl=queue_url,
-                                       ReceiptHandle=message["ReceiptHandle"])
+                    sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
 
         monkeypatch.setenv("NOTIFY_TOPIC", topic_arn)
         yield Aws(s3, sns, topic_arn, read_notifications)

@@ -23,12 +23,15 @@ Triple = tuple[str, str, str]
 
 
 def triples(count: int, start: int = 0) -> list[Triple]:
-    return [(f"task-{i:05d}", f"source-{i:05d}", f"server-{i:05d}")
-            for i in range(start, start + count)]
+    return [
+        (f"task-{i:05d}", f"source-{i:05d}", f"server-{i:05d}") for i in range(start, start + count)
+    ]
 
 
-def csv_text(rows: list[Triple] | list[list[str]],
-             header: tuple[str, ...] = ("task_id", "source_id", "source_name")) -> str:
+def csv_text(
+    rows: list[Triple] | list[list[str]],
+    header: tuple[str, ...] = ("task_id", "source_id", "source_name"),
+) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header)
@@ -72,10 +75,12 @@ class Aws:
 
     def stored(self, prefix: str = "", bucket: str = INPUT_BUCKET) -> dict[str, bytes]:
         paginator = self.s3.get_paginator("list_objects_v2")
-        keys = [item["Key"] for page in paginator.paginate(Bucket=bucket, Prefix=prefix)
-                for item in page.get("Contents", [])]
+        keys = [
+            item["Key"]
+            for page in paginator.paginate(Bucket=bucket, Prefix=prefix)
+            for item in page.get("Contents", [])
+        ]
         return {key: self.s3.get_object(Bucket=bucket, Key=key)["Body"].read() for key in keys}
 
     def exported_items(self, prefix: str = "consistency-results/") -> list[Triple]:
-        return [item for content in self.stored(prefix).values()
-                for item in parse_export(content)]
+        return [item for content in self.stored(prefix).values() for item in parse_export(content)]

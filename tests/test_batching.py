@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pydantic import SecretStr
 
 from emulator import EmulatorServer, SmsBackend
 from sms_export.batching import encoded_size, halve, plan, unique
@@ -13,11 +14,12 @@ from sms_export.settings import Settings
 from sms_export.sms import SmsApi
 from tests.support import ACCESS_KEY, SECRET_KEY, triples
 
-from pydantic import SecretStr
-
 field_text = st.text(
-    st.characters(blacklist_categories=("Cc", "Cs", "Zs", "Zl", "Zp")), min_size=1, max_size=255)
-triple_strategy = st.builds(Triple, task_id=field_text, source_id=field_text, source_name=field_text)
+    st.characters(blacklist_categories=("Cc", "Cs", "Zs", "Zl", "Zp")), min_size=1, max_size=255
+)
+triple_strategy = st.builds(
+    Triple, task_id=field_text, source_id=field_text, source_name=field_text
+)
 
 
 def make(rows: list[tuple[str, str, str]]) -> list[Triple]:
@@ -37,11 +39,15 @@ def test_item_limit() -> None:
     assert [b.index for b in batches] == [1, 2, 3]
 
 
-@given(st.lists(triple_strategy, min_size=1, max_size=60), st.integers(1, 200),
-       st.integers(5000, 20000))
+@given(
+    st.lists(triple_strategy, min_size=1, max_size=60),
+    st.integers(1, 200),
+    st.integers(5000, 20000),
+)
 @settings(max_examples=60, deadline=None)
 def test_every_batch_respects_both_limits_and_keeps_order(
-        items: list[Triple], max_items: int, max_bytes: int) -> None:
+    items: list[Triple], max_items: int, max_bytes: int
+) -> None:
     batches = plan(items, max_items, max_bytes)
     assert [t for b in batches for t in b.triples] == items
     for batch in batches:
@@ -59,8 +65,13 @@ def test_halving_labels_parts() -> None:
 
 def test_encoded_size_is_exactly_the_body_the_sdk_sends() -> None:
     """Non-ASCII costs 6 bytes (12 outside the BMP) in the SDK's JSON: check on the wire."""
-    items = make([("t-1", "s-1", "文件服务器-02"), ("t-2", "s-2", 'quote" back\\slash 🚀'),
-                  ("t-3", "s-3", "plain")])
+    items = make(
+        [
+            ("t-1", "s-1", "文件服务器-02"),
+            ("t-2", "s-2", 'quote" back\\slash 🚀'),
+            ("t-3", "s-3", "plain"),
+        ]
+    )
     backend = SmsBackend(credentials={ACCESS_KEY: SECRET_KEY})
     with EmulatorServer(backend) as server:
         settings_ = Settings(sms_endpoint=server.endpoint)
@@ -68,4 +79,5 @@ def test_encoded_size_is_exactly_the_body_the_sdk_sends() -> None:
         for count in (1, 2, 3):
             api.export(items[:count], lambda download: b"".join(download.chunks))
     assert [call.body_bytes for call in backend.calls] == [
-        encoded_size(items[:count]) for count in (1, 2, 3)]
+        encoded_size(items[:count]) for count in (1, 2, 3)
+    ]

@@ -23,14 +23,19 @@ ITEM = Triple(task_id="t-1", source_id="s-1", source_name="服务器 1")
 
 
 def api(endpoint: str, secret_key: str = SECRET_KEY, token: str | None = None) -> SmsApi:
-    credentials = HuaweiCredentials(SecretStr(ACCESS_KEY), SecretStr(secret_key),
-                                    SecretStr(token) if token else None, "project-1")
+    credentials = HuaweiCredentials(
+        SecretStr(ACCESS_KEY),
+        SecretStr(secret_key),
+        SecretStr(token) if token else None,
+        "project-1",
+    )
     return SmsApi(Settings(sms_endpoint=endpoint, sms_language="en-us"), credentials)
 
 
 def test_the_real_sdk_is_accepted_including_a_security_token(emulator: EmulatorServer) -> None:
     content = api(emulator.endpoint, token="temporary-token").export(
-        [ITEM], lambda download: b"".join(download.chunks))
+        [ITEM], lambda download: b"".join(download.chunks)
+    )
     assert "服务器 1" in content.decode()
     (call,) = emulator.backend.calls
     assert call.headers["x-security-token"] == "temporary-token"
@@ -38,26 +43,42 @@ def test_the_real_sdk_is_accepted_including_a_security_token(emulator: EmulatorS
 
 
 def test_a_wrong_secret_key_is_refused_as_an_authentication_failure(
-        emulator: EmulatorServer) -> None:
+    emulator: EmulatorServer,
+) -> None:
     with pytest.raises(ExportError) as raised:
         api(emulator.endpoint, secret_key="not-the-secret").export([ITEM], lambda d: None)
     assert (raised.value.http_status, raised.value.error_code) == (401, "APIGW.0301")
-    assert raised.value.fatal and not raised.value.retryable
+    assert raised.value.fatal
+    assert not raised.value.retryable
     assert raised.value.request_id
     assert emulator.backend.calls == []
 
 
-def signed_post(endpoint: str, body: bytes, date: datetime, secret_key: str = SECRET_KEY,
-                tamper: bytes | None = None) -> requests.Response:
+def signed_post(
+    endpoint: str,
+    body: bytes,
+    date: datetime,
+    secret_key: str = SECRET_KEY,
+    tamper: bytes | None = None,
+) -> requests.Response:
     host = endpoint.removeprefix("http://")
-    headers = {"content-type": "application/json;charset=utf-8", "host": host,
-               "x-sdk-date": date.strftime(DATE_FORMAT)}
+    headers = {
+        "content-type": "application/json;charset=utf-8",
+        "host": host,
+        "x-sdk-date": date.strftime(DATE_FORMAT),
+    }
     names = sorted(headers)
     canonical = canonical_request(SignedRequest("POST", EXPORT, "", headers, body), names)
-    authorization = (f"SDK-HMAC-SHA256 Access={ACCESS_KEY}, SignedHeaders={';'.join(names)}, "
-                     f"Signature={signature(secret_key, headers['x-sdk-date'], canonical)}")
-    return requests.post(endpoint + EXPORT, data=tamper or body, timeout=5,
-                         headers={**headers, "Authorization": authorization})
+    authorization = (
+        f"SDK-HMAC-SHA256 Access={ACCESS_KEY}, SignedHeaders={';'.join(names)}, "
+        f"Signature={signature(secret_key, headers['x-sdk-date'], canonical)}"
+    )
+    return requests.post(
+        endpoint + EXPORT,
+        data=tamper or body,
+        timeout=5,
+        headers={**headers, "Authorization": authorization},
+    )
 
 
 BODY = json.dumps({"task_info": [{"task_id": "t", "source_id": "s", "source_name": "n"}]}).encode()
@@ -75,8 +96,9 @@ def test_a_date_more_than_15_minutes_off_is_refused(emulator: EmulatorServer) ->
 
 
 def test_a_tampered_body_is_refused(emulator: EmulatorServer) -> None:
-    response = signed_post(emulator.endpoint, BODY, datetime.now(timezone.utc),
-                           tamper=BODY.replace(b'"t"', b'"x"'))
+    response = signed_post(
+        emulator.endpoint, BODY, datetime.now(timezone.utc), tamper=BODY.replace(b'"t"', b'"x"')
+    )
     assert response.json()["error_code"] == "APIGW.0301"
 
 

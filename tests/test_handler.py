@@ -26,18 +26,25 @@ from tests.support import (
 
 @pytest.mark.parametrize("count", [200, 201, 1000])
 def test_an_upload_is_exported_exactly_once_with_one_notification(
-        emulator: EmulatorServer, aws: Aws, count: int) -> None:
+    emulator: EmulatorServer, aws: Aws, count: int
+) -> None:
     rows = triples(count)
     outcome = index.handler(aws.upload("incoming/tasks.csv", csv_text(rows)), LambdaContext())
 
     assert outcome["status"] == "succeeded"
-    assert outcome["rows"] == {"received": count, "valid": count, "rejected": 0,
-                               "duplicates": 0, "exported": count}
+    assert outcome["rows"] == {
+        "received": count,
+        "valid": count,
+        "rejected": 0,
+        "duplicates": 0,
+        "exported": count,
+    }
     exported = aws.exported_items()
     assert Counter(exported) == Counter(rows)  # every row, exactly once
     stored = aws.stored("consistency-results/")
     assert sorted(batch["export"] for batch in outcome["batches"]) == sorted(
-        f"s3://{INPUT_BUCKET}/{key}" for key in stored)
+        f"s3://{INPUT_BUCKET}/{key}" for key in stored
+    )
     for batch in outcome["batches"]:
         assert batch["size"] <= 200
         assert batch["request_id"]
@@ -48,11 +55,12 @@ def test_an_upload_is_exported_exactly_once_with_one_notification(
 
 
 def test_bad_rows_are_reported_by_row_number_and_the_rest_exported(
-        emulator: EmulatorServer, aws: Aws) -> None:
+    emulator: EmulatorServer, aws: Aws
+) -> None:
     rows: list[list[str]] = [list(row) for row in triples(50)]
-    rows[4][0] = ""                 # spreadsheet row 6
-    rows[20][2] = "x" * 256         # row 22
-    rows[47][1] = "bad\x01id"       # row 49
+    rows[4][0] = ""  # spreadsheet row 6
+    rows[20][2] = "x" * 256  # row 22
+    rows[47][1] = "bad\x01id"  # row 49
     outcome = index.handler(aws.upload("incoming/tasks.csv", csv_text(rows)), LambdaContext())
 
     assert outcome["status"] == "partial"
@@ -64,8 +72,7 @@ def test_bad_rows_are_reported_by_row_number_and_the_rest_exported(
 
 def test_duplicates_are_exported_once_and_counted(emulator: EmulatorServer, aws: Aws) -> None:
     rows = triples(10)
-    outcome = index.handler(aws.upload("in/dups.csv", csv_text(rows + rows[:3])),
-                            LambdaContext())
+    outcome = index.handler(aws.upload("in/dups.csv", csv_text(rows + rows[:3])), LambdaContext())
     assert outcome["status"] == "succeeded"
     assert outcome["rows"]["duplicates"] == 3
     assert sorted(aws.exported_items()) == sorted(rows)
@@ -73,18 +80,23 @@ def test_duplicates_are_exported_once_and_counted(emulator: EmulatorServer, aws:
 
 @pytest.mark.parametrize("key", ["incoming/wave 1/服务器 清单+v2.csv", "a+b c/d+e/f.csv"])
 def test_keys_with_spaces_plus_non_ascii_and_folders_are_read(
-        emulator: EmulatorServer, aws: Aws, key: str) -> None:
+    emulator: EmulatorServer, aws: Aws, key: str
+) -> None:
     outcome = index.handler(aws.upload(key, csv_text(triples(3))), LambdaContext())
     assert outcome["status"] == "succeeded"
     assert outcome["input"] == f"s3://{INPUT_BUCKET}/{key}"
 
 
-def test_a_direct_event_of_any_length_is_split(emulator: EmulatorServer, tmp_path: Path,
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_direct_event_of_any_length_is_split(
+    emulator: EmulatorServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("EXPORT_DIR", str(tmp_path / "out"))
     rows = triples(450)
-    event = {"task_info": [dict(zip(("task_id", "source_id", "source_name"), row, strict=True))
-                           for row in rows]}
+    event = {
+        "task_info": [
+            dict(zip(("task_id", "source_id", "source_name"), row, strict=True)) for row in rows
+        ]
+    }
     outcome = index.handler(event, FunctionGraphContext(request_id="req-42"))
 
     assert outcome["status"] == "succeeded"
@@ -92,13 +104,16 @@ def test_a_direct_event_of_any_length_is_split(emulator: EmulatorServer, tmp_pat
     assert len(outcome["batches"]) >= 3
     files = sorted((tmp_path / "out").rglob("batch-*"))
     assert [f.relative_to(tmp_path / "out").parent.as_posix() for f in files] == [
-        "consistency-results/inline/req-42"] * len(outcome["batches"])
+        "consistency-results/inline/req-42"
+    ] * len(outcome["batches"])
     assert sorted(item for f in files for item in parse_export(f.read_bytes())) == rows
 
 
 def test_the_sample_events_run(emulator: EmulatorServer, aws: Aws) -> None:
-    aws.upload("incoming/wave 1/tasks.csv", (Path(__file__).parent.parent / "events" /
-                                             "tasks.csv").read_text(encoding="utf-8"))
+    aws.upload(
+        "incoming/wave 1/tasks.csv",
+        (Path(__file__).parent.parent / "events" / "tasks.csv").read_text(encoding="utf-8"),
+    )
     outcome = index.handler(load_event("s3-upload.json"), LambdaContext())
     assert outcome["status"] == "partial"
     assert outcome["rejected"] == [{"row": 5, "reason": "source_id is empty"}]
@@ -116,14 +131,16 @@ def test_content_type_and_file_name_are_kept(emulator: EmulatorServer, aws: Aws)
     assert batch["bytes"] == head["ContentLength"]
 
 
-def test_exports_can_go_to_another_bucket(emulator: EmulatorServer, aws: Aws,
-                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_exports_can_go_to_another_bucket(
+    emulator: EmulatorServer, aws: Aws, monkeypatch: pytest.MonkeyPatch
+) -> None:
     aws.s3.create_bucket(Bucket="sms-exports-bucket")
     monkeypatch.setenv("EXPORT_BUCKET", "sms-exports-bucket")
     monkeypatch.setenv("EXPORT_PREFIX", "results")
     index.handler(aws.upload("in/t.csv", csv_text(triples(2))), LambdaContext())
     assert list(aws.stored("results/", bucket="sms-exports-bucket")) == [
-        f"results/{INPUT_BUCKET}/in/t.csv/batch-0001.csv"]
+        f"results/{INPUT_BUCKET}/in/t.csv/batch-0001.csv"
+    ]
 
 
 def test_our_own_exports_never_trigger_an_export(emulator: EmulatorServer, aws: Aws) -> None:
@@ -156,21 +173,24 @@ def test_an_unknown_event_fails_clearly() -> None:
     assert outcome["error"]["code"] == "UnknownEvent"
 
 
-def test_sms_language_is_sent(emulator: EmulatorServer, tmp_path: Path,
-                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_sms_language_is_sent(
+    emulator: EmulatorServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("EXPORT_DIR", str(tmp_path))
     monkeypatch.setenv("SMS_LANGUAGE", "zh-cn")
     index.handler(load_event("direct.json"), LambdaContext())
     assert {call.headers["x-language"] for call in emulator.backend.calls} == {"zh-cn"}
 
 
-def test_secrets_never_leak(emulator: EmulatorServer, aws: Aws,
-                            capfd: pytest.CaptureFixture[str]) -> None:
+def test_secrets_never_leak(
+    emulator: EmulatorServer, aws: Aws, capfd: pytest.CaptureFixture[str]
+) -> None:
     """The emulator echoes the access key in its refusal; nothing may carry a credential."""
     emulator.backend.credentials = {}  # every call now fails with "Get secretKey failed"
     emulator.backend.auth_failures.clear()
-    outcome: dict[str, Any] = index.handler(aws.upload("in/t.csv", csv_text(triples(3))),
-                                            LambdaContext())
+    outcome: dict[str, Any] = index.handler(
+        aws.upload("in/t.csv", csv_text(triples(3))), LambdaContext()
+    )
     captured = capfd.readouterr()
     published = json.dumps(aws.read_notifications())
     for text in (json.dumps(outcome), captured.out, captured.err, published):

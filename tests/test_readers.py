@@ -16,11 +16,15 @@ def read(data: bytes) -> list[RawRow]:
     return list(csv_rows(io.BytesIO(data), "tasks.csv"))
 
 
-@pytest.mark.parametrize("data", [
-    f"{HEADER}\nt-1,s-1,web\nt-2,s-2,db\n".encode(),
-    f"\ufeff{HEADER}\r\nt-1,s-1,web\r\nt-2,s-2,db\r\n".encode(),
-    f"{HEADER}\nt-1,s-1,web\nt-2,s-2,db".encode(),
-], ids=["utf8-lf", "bom-crlf", "no-final-newline"])
+@pytest.mark.parametrize(
+    "data",
+    [
+        f"{HEADER}\nt-1,s-1,web\nt-2,s-2,db\n".encode(),
+        f"\ufeff{HEADER}\r\nt-1,s-1,web\r\nt-2,s-2,db\r\n".encode(),
+        f"{HEADER}\nt-1,s-1,web\nt-2,s-2,db".encode(),
+    ],
+    ids=["utf8-lf", "bom-crlf", "no-final-newline"],
+)
 def test_utf8_with_or_without_bom_lf_or_crlf(data: bytes) -> None:
     assert read(data) == [
         RawRow(2, {"task_id": "t-1", "source_id": "s-1", "source_name": "web"}),
@@ -75,7 +79,7 @@ class OneChunkAtATime(io.RawIOBase):
 
     def readinto(self, buffer: bytearray) -> int:  # type: ignore[override]
         size = min(len(buffer), 4096, len(self.data) - self.position)
-        buffer[:size] = self.data[self.position:self.position + size]
+        buffer[:size] = self.data[self.position : self.position + size]
         self.position += size
         return size
 

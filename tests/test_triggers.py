@@ -22,10 +22,13 @@ def test_task_info_must_be_a_list() -> None:
         recognise({"task_info": "t-1,s-1,web"})
 
 
-@pytest.mark.parametrize(("event_file", "bucket", "key"), [
-    ("s3-upload.json", "sms-input-123456789012", "incoming/wave 1/tasks.csv"),
-    ("obs-upload.json", "sms-input-obs", "incoming/wave 1/tasks.csv"),
-])
+@pytest.mark.parametrize(
+    ("event_file", "bucket", "key"),
+    [
+        ("s3-upload.json", "sms-input-123456789012", "incoming/wave 1/tasks.csv"),
+        ("obs-upload.json", "sms-input-obs", "incoming/wave 1/tasks.csv"),
+    ],
+)
 def test_storage_notifications_from_s3_and_obs(event_file: str, bucket: str, key: str) -> None:
     recognised = recognise(load_event(event_file))
     assert recognised.trigger == "storage"
@@ -35,8 +38,16 @@ def test_storage_notifications_from_s3_and_obs(event_file: str, bucket: str, key
     assert source.version_id is None  # OBS sends the string "null" for unversioned buckets
 
 
-@pytest.mark.parametrize("key", ["plain.csv", "in/a b+c.csv", "in/年度 迁移/服务器+清单.csv",
-                                 "a%2Fb.csv", "folder/sub folder/x.csv"])
+@pytest.mark.parametrize(
+    "key",
+    [
+        "plain.csv",
+        "in/a b+c.csv",
+        "in/年度 迁移/服务器+清单.csv",
+        "a%2Fb.csv",
+        "folder/sub folder/x.csv",
+    ],
+)
 def test_keys_arrive_form_encoded_and_are_decoded(key: str) -> None:
     (source,) = recognise(upload_event("bucket-1", key)).inputs
     assert isinstance(source, ObjectInput)

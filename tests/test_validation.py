@@ -21,7 +21,9 @@ def reason(fields: Any) -> str:
 
 
 def test_a_good_row_becomes_a_triple_with_whitespace_stripped() -> None:
-    result = check_row(RawRow(2, {"task_id": "  t-1 ", "source_id": "\ts-1", "source_name": "web 01 "}))
+    result = check_row(
+        RawRow(2, {"task_id": "  t-1 ", "source_id": "\ts-1", "source_name": "web 01 "})
+    )
     assert result == Triple(task_id="t-1", source_id="s-1", source_name="web 01")
 
 
@@ -29,15 +31,24 @@ def test_extra_fields_are_ignored() -> None:
     assert isinstance(check_row(RawRow(2, {**GOOD, "owner": "ops"})), Triple)
 
 
-@pytest.mark.parametrize(("fields", "expected"), [
-    ({"source_id": "s", "source_name": "n"}, "task_id is missing"),
-    ({**GOOD, "source_id": "   "}, "source_id is empty"),
-    ({**GOOD, "source_name": "x" * 256}, "source_name is longer than 255 characters (256)"),
-    ({**GOOD, "task_id": 42}, "task_id must be text, not int (42)"),
-    ({**GOOD, "source_name": "web\x0701"}, "source_name contains a control character (U+0007) at position 4"),
-    ({**GOOD, "source_name": "a\nb"}, "source_name contains a control character (U+000A) at position 2"),
-    (["t", "s", "n"], "not an object with task_id, source_id, source_name"),
-])
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ({"source_id": "s", "source_name": "n"}, "task_id is missing"),
+        ({**GOOD, "source_id": "   "}, "source_id is empty"),
+        ({**GOOD, "source_name": "x" * 256}, "source_name is longer than 255 characters (256)"),
+        ({**GOOD, "task_id": 42}, "task_id must be text, not int (42)"),
+        (
+            {**GOOD, "source_name": "web\x0701"},
+            "source_name contains a control character (U+0007) at position 4",
+        ),
+        (
+            {**GOOD, "source_name": "a\nb"},
+            "source_name contains a control character (U+000A) at position 2",
+        ),
+        (["t", "s", "n"], "not an object with task_id, source_id, source_name"),
+    ],
+)
 def test_each_broken_rule_has_a_readable_reason(fields: Any, expected: str) -> None:
     assert reason(fields) == expected
 
@@ -51,7 +62,11 @@ def test_exactly_255_characters_is_accepted() -> None:
 
 
 def test_check_rows_keeps_row_numbers_and_lets_valid_rows_through() -> None:
-    rows = [RawRow(2, GOOD), RawRow(3, {**GOOD, "task_id": ""}), RawRow(5, {**GOOD, "task_id": "t-2"})]
+    rows = [
+        RawRow(2, GOOD),
+        RawRow(3, {**GOOD, "task_id": ""}),
+        RawRow(5, {**GOOD, "task_id": "t-2"}),
+    ]
     checked = check_rows(rows)
     assert [t.task_id for t in checked.valid] == ["t-1", "t-2"]
     assert checked.rejected == [Rejection(row=3, reason="task_id is empty")]

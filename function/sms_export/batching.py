@@ -62,5 +62,7 @@ def plan(triples: Sequence[Triple], max_items: int, max_bytes: int) -> list[Batc
 def halve(batch: Batch) -> tuple[Batch, Batch]:
     middle = len(batch.triples) // 2
     prefix = f"{batch.part}." if batch.part else ""
-    return (Batch(batch.index, batch.triples[:middle], prefix + "1"),
-            Batch(batch.index, batch.triples[middle:], prefix + "2"))
+    return (
+        Batch(batch.index, batch.triples[:middle], prefix + "1"),
+        Batch(batch.index, batch.triples[middle:], prefix + "2"),
+    )

@@ -25,8 +25,9 @@ class HuaweiCredentials:
         return [value.get_secret_value() for value in values if value is not None]
 
 
-def _pair(ak: SecretStr | None, sk: SecretStr | None, ak_name: str,
-          sk_name: str) -> tuple[SecretStr, SecretStr] | None:
+def _pair(
+    ak: SecretStr | None, sk: SecretStr | None, ak_name: str, sk_name: str
+) -> tuple[SecretStr, SecretStr] | None:
     if ak is None and sk is None:
         return None
     if ak is None or sk is None:
@@ -38,21 +39,35 @@ def _pair(ak: SecretStr | None, sk: SecretStr | None, ak_name: str,
 def resolve(settings: Settings, invocation: Invocation) -> HuaweiCredentials:
     """The first complete source wins: CLOUD_SDK_*, then HUAWEICLOUD_SDK_*, then the agency."""
     project_id = settings.huaweicloud_sdk_project_id or invocation.project_id
-    sample_pair = _pair(settings.cloud_sdk_ak, settings.cloud_sdk_sk,
-                        "CLOUD_SDK_AK", "CLOUD_SDK_SK")
+    sample_pair = _pair(
+        settings.cloud_sdk_ak, settings.cloud_sdk_sk, "CLOUD_SDK_AK", "CLOUD_SDK_SK"
+    )
     if sample_pair is not None:
-        return HuaweiCredentials(*sample_pair, project_id=project_id,
-                                 source="CLOUD_SDK_AK/CLOUD_SDK_SK")
-    sdk_pair = _pair(settings.huaweicloud_sdk_ak, settings.huaweicloud_sdk_sk,
-                     "HUAWEICLOUD_SDK_AK", "HUAWEICLOUD_SDK_SK")
+        return HuaweiCredentials(
+            *sample_pair, project_id=project_id, source="CLOUD_SDK_AK/CLOUD_SDK_SK"
+        )
+    sdk_pair = _pair(
+        settings.huaweicloud_sdk_ak,
+        settings.huaweicloud_sdk_sk,
+        "HUAWEICLOUD_SDK_AK",
+        "HUAWEICLOUD_SDK_SK",
+    )
     if sdk_pair is not None:
-        return HuaweiCredentials(*sdk_pair, settings.huaweicloud_sdk_security_token, project_id,
-                                 source="HUAWEICLOUD_SDK_AK/HUAWEICLOUD_SDK_SK")
+        return HuaweiCredentials(
+            *sdk_pair,
+            settings.huaweicloud_sdk_security_token,
+            project_id,
+            source="HUAWEICLOUD_SDK_AK/HUAWEICLOUD_SDK_SK",
+        )
     temporary = invocation.temporary_credentials
     if temporary is not None:
-        return HuaweiCredentials(temporary.access_key, temporary.secret_key,
-                                 temporary.security_token, project_id,
-                                 source="FunctionGraph agency")
+        return HuaweiCredentials(
+            temporary.access_key,
+            temporary.secret_key,
+            temporary.security_token,
+            project_id,
+            source="FunctionGraph agency",
+        )
     raise ConfigurationError(
         "No Huawei Cloud credentials: set CLOUD_SDK_AK and CLOUD_SDK_SK (or HUAWEICLOUD_SDK_AK, "
         "HUAWEICLOUD_SDK_SK and optionally HUAWEICLOUD_SDK_SECURITY_TOKEN), or, on FunctionGraph, "

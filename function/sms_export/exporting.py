@@ -34,10 +34,19 @@ class RetryPolicy:
         return step / 2 + self.rng.uniform(0, step / 2)
 
 
-def _result(batch: Batch, attempts: int, stored: StoredExport | None = None,
-            error: ExportError | None = None) -> BatchResult:
-    result = BatchResult(index=batch.index, part=batch.part, size=len(batch.triples),
-                         status="exported" if stored else "failed", attempts=attempts)
+def _result(
+    batch: Batch,
+    attempts: int,
+    stored: StoredExport | None = None,
+    error: ExportError | None = None,
+) -> BatchResult:
+    result = BatchResult(
+        index=batch.index,
+        part=batch.part,
+        size=len(batch.triples),
+        status="exported" if stored else "failed",
+        attempts=attempts,
+    )
     if stored is not None:
         result.export, result.bytes = stored.uri, stored.bytes
         result.content_type, result.filename = stored.content_type, stored.filename
@@ -76,14 +85,22 @@ class BatchRunner:
                 if error.fatal:
                     with self._stop_lock:
                         self._stop = self._stop or error
-                if (not error.retryable or attempt >= self._policy.max_attempts
-                        or self._stop is not None):
+                if (
+                    not error.retryable
+                    or attempt >= self._policy.max_attempts
+                    or self._stop is not None
+                ):
                     return [_result(batch, attempt, error=error)]
             self._policy.sleep(self._policy.delay(attempt))
 
     @staticmethod
     def _not_started(batch: Batch, cause: ExportError) -> BatchResult:
-        return BatchResult(index=batch.index, part=batch.part, size=len(batch.triples),
-                           status="pending", error_code=cause.error_code,
-                           error_msg=f"Not attempted: an earlier batch failed with "
-                                     f"{cause.error_code} ({cause.error_msg})")
+        return BatchResult(
+            index=batch.index,
+            part=batch.part,
+            size=len(batch.triples),
+            status="pending",
+            error_code=cause.error_code,
+            error_msg=f"Not attempted: an earlier batch failed with "
+            f"{cause.error_code} ({cause.error_msg})",
+        )

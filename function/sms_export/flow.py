@@ -1,6 +1,6 @@
 """The whole flow, in order:
 
-    event → inputs → rows → valid batches → export → store → outcome → notify
+event → inputs → rows → valid batches → export → store → outcome → notify
 """
 
 from __future__ import annotations
@@ -43,8 +43,13 @@ def handle(event: Any, context: Any) -> dict[str, Any]:
         settings = Settings.load()
         recognised = triggers.recognise(event)
     except InputError as error:
-        report = failed(trigger="unknown", input_uri="event", request_id=invocation.request_id,
-                        code=error.code, message=error.message).model_dump(mode="json")
+        report = failed(
+            trigger="unknown",
+            input_uri="event",
+            request_id=invocation.request_id,
+            code=error.code,
+            message=error.message,
+        ).model_dump(mode="json")
         log_line(report)
         return report
     flow = Flow(settings, invocation, recognised.trigger)
@@ -68,8 +73,11 @@ class Flow:
         started = time.monotonic()
         input_uri = self.uri_of(source)
         if isinstance(source, ObjectInput) and source.key.startswith(self.settings.export_prefix):
-            return self.ignored(input_uri, f"the object is under EXPORT_PREFIX "
-                                           f"({self.settings.export_prefix}): our own export")
+            return self.ignored(
+                input_uri,
+                f"the object is under EXPORT_PREFIX "
+                f"({self.settings.export_prefix}): our own export",
+            )
         secrets: list[str] = []
         try:
             signer = credentials.resolve(self.settings, self.invocation)
@@ -83,16 +91,26 @@ class Flow:
             if batches:
                 api = SmsApi(self.settings, signer)
                 export_one = self.export_and_store(api, exports, self.export_folder(source))
-                results = BatchRunner(export_one, self.retry_policy(),
-                                      self.settings.max_concurrency).run(batches)
-            outcome = summarise(trigger=self.trigger, input_uri=input_uri,
-                                request_id=self.invocation.request_id, valid=len(checked.valid),
-                                rejected=checked.rejected, duplicates=duplicates,
-                                batches=results)
+                results = BatchRunner(
+                    export_one, self.retry_policy(), self.settings.max_concurrency
+                ).run(batches)
+            outcome = summarise(
+                trigger=self.trigger,
+                input_uri=input_uri,
+                request_id=self.invocation.request_id,
+                valid=len(checked.valid),
+                rejected=checked.rejected,
+                duplicates=duplicates,
+                batches=results,
+            )
         except InputError as error:
-            outcome = failed(trigger=self.trigger, input_uri=input_uri,
-                             request_id=self.invocation.request_id, code=error.code,
-                             message=error.message)
+            outcome = failed(
+                trigger=self.trigger,
+                input_uri=input_uri,
+                request_id=self.invocation.request_id,
+                code=error.code,
+                message=error.message,
+            )
         outcome.duration_ms = round((time.monotonic() - started) * 1000)
         report: dict[str, Any] = redact(outcome.model_dump(mode="json"), secrets)
         if self.settings.notify_topic:
@@ -119,8 +137,9 @@ class Flow:
     @property
     def storage(self) -> ObjectStorage:
         if self._storage is None:
-            self._storage = ObjectStorage(make_s3_client(self.settings),
-                                          self.settings.storage_scheme)
+            self._storage = ObjectStorage(
+                make_s3_client(self.settings), self.settings.storage_scheme
+            )
         return self._storage
 
     def export_store(self, source: Input) -> ExportStore:
@@ -130,10 +149,12 @@ class Flow:
         if settings.export_dir:
             return FolderExports(Path(settings.export_dir))
         bucket = settings.export_bucket or (
-            source.bucket if isinstance(source, ObjectInput) else None)
+            source.bucket if isinstance(source, ObjectInput) else None
+        )
         if not bucket:
-            raise ConfigurationError("Set EXPORT_BUCKET (or EXPORT_DIR) to say where the "
-                                     "exported files go.")
+            raise ConfigurationError(
+                "Set EXPORT_BUCKET (or EXPORT_DIR) to say where the exported files go."
+            )
         return BucketExports(self.storage, bucket)
 
     def export_folder(self, source: Input) -> str:
@@ -147,8 +168,7 @@ class Flow:
         def export_one(batch: Batch) -> StoredExport:
             def store(download: Download) -> StoredExport:
                 key = f"{folder}/batch-{batch.label}{extension(download)}"
-                stored = exports.put(key, download.chunks, download.content_type,
-                                     download.filename)
+                stored = exports.put(key, download.chunks, download.content_type, download.filename)
                 return replace(stored, request_id=download.request_id)
 
             return api.export(batch.triples, store)
@@ -156,13 +176,21 @@ class Flow:
         return export_one
 
     def retry_policy(self) -> RetryPolicy:
-        return RetryPolicy(self.settings.max_attempts, self.settings.retry_base_seconds,
-                           self.settings.retry_max_seconds)
+        return RetryPolicy(
+            self.settings.max_attempts,
+            self.settings.retry_base_seconds,
+            self.settings.retry_max_seconds,
+        )
 
     # -- outcome -----------------------------------------------------------------------------
     def ignored(self, input_uri: str, reason: str) -> dict[str, Any]:
-        report = failed(trigger=self.trigger, input_uri=input_uri,
-                        request_id=self.invocation.request_id, code="Ignored", message=reason)
+        report = failed(
+            trigger=self.trigger,
+            input_uri=input_uri,
+            request_id=self.invocation.request_id,
+            code="Ignored",
+            message=reason,
+        )
         report.status = "ignored"
         result = report.model_dump(mode="json")
         log_line(result)

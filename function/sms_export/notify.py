@@ -21,8 +21,10 @@ def log_line(outcome: dict[str, Any]) -> None:
 
 def subject(outcome: dict[str, Any]) -> str:
     rows = outcome.get("rows", {})
-    text = (f"SMS consistency export {outcome['status']}: {rows.get('exported', 0)} of "
-            f"{rows.get('valid', 0) - rows.get('duplicates', 0)} rows, {outcome['input']}")
+    text = (
+        f"SMS consistency export {outcome['status']}: {rows.get('exported', 0)} of "
+        f"{rows.get('valid', 0) - rows.get('duplicates', 0)} rows, {outcome['input']}"
+    )
     text = " ".join(text.split())  # SNS subjects allow no line breaks
     return text if len(text) <= SNS_SUBJECT_LIMIT else text[: SNS_SUBJECT_LIMIT - 1] + "…"
 
@@ -33,9 +35,11 @@ def fit(outcome: dict[str, Any], limit: int = SNS_MESSAGE_LIMIT) -> str:
     if len(message.encode()) <= limit:
         return message
     summary = {key: value for key, value in outcome.items() if key not in ("rejected", "batches")}
-    summary["truncated"] = (f"{len(outcome.get('batches', []))} batches and "
-                            f"{len(outcome.get('rejected', []))} rejected rows left out; "
-                            "the function's log line has them all")
+    summary["truncated"] = (
+        f"{len(outcome.get('batches', []))} batches and "
+        f"{len(outcome.get('rejected', []))} rejected rows left out; "
+        "the function's log line has them all"
+    )
     return json.dumps(summary, ensure_ascii=False)
 
 
@@ -46,8 +50,11 @@ def publish_sns(topic_arn: str, outcome: dict[str, Any]) -> Notification:
     region = topic_arn.split(":")[3]
     try:
         response = boto3.client("sns", region_name=region).publish(
-            TopicArn=topic_arn, Subject=subject(outcome), Message=fit(outcome),
-            MessageAttributes={"status": {"DataType": "String", "StringValue": outcome["status"]}})
+            TopicArn=topic_arn,
+            Subject=subject(outcome),
+            Message=fit(outcome),
+            MessageAttributes={"status": {"DataType": "String", "StringValue": outcome["status"]}},
+        )
     except (ClientError, BotoCoreError) as error:
         return Notification(topic=topic_arn, status="failed", error=str(error)[:500])
     return Notification(topic=topic_arn, status="published", message_id=response["MessageId"])

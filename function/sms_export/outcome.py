@@ -25,9 +25,18 @@ def status_of(rows: RowCounts, error: Problem | None) -> OutcomeStatus:
     return "partial"
 
 
-def summarise(*, trigger: str, input_uri: str, request_id: str, valid: int,
-              rejected: list[Rejection], duplicates: int, batches: list[BatchResult],
-              error: Problem | None = None, duration_ms: int = 0) -> Outcome:
+def summarise(
+    *,
+    trigger: str,
+    input_uri: str,
+    request_id: str,
+    valid: int,
+    rejected: list[Rejection],
+    duplicates: int,
+    batches: list[BatchResult],
+    error: Problem | None = None,
+    duration_ms: int = 0,
+) -> Outcome:
     rows = RowCounts(
         received=valid + len(rejected),
         valid=valid,
@@ -37,16 +46,33 @@ def summarise(*, trigger: str, input_uri: str, request_id: str, valid: int,
     )
     if error is None and rows.received == 0:
         error = Problem(code="NoRows", message=f"{input_uri} holds no rows to export.")
-    return Outcome(status=status_of(rows, error), trigger=trigger, input=input_uri,
-                   request_id=request_id, rows=rows, batches=batches, rejected=rejected,
-                   error=error, duration_ms=duration_ms)
+    return Outcome(
+        status=status_of(rows, error),
+        trigger=trigger,
+        input=input_uri,
+        request_id=request_id,
+        rows=rows,
+        batches=batches,
+        rejected=rejected,
+        error=error,
+        duration_ms=duration_ms,
+    )
 
 
-def failed(*, trigger: str, input_uri: str, request_id: str, code: str, message: str,
-           duration_ms: int = 0) -> Outcome:
-    return summarise(trigger=trigger, input_uri=input_uri, request_id=request_id, valid=0,
-                     rejected=[], duplicates=0, batches=[], duration_ms=duration_ms,
-                     error=Problem(code=code, message=message))
+def failed(
+    *, trigger: str, input_uri: str, request_id: str, code: str, message: str, duration_ms: int = 0
+) -> Outcome:
+    return summarise(
+        trigger=trigger,
+        input_uri=input_uri,
+        request_id=request_id,
+        valid=0,
+        rejected=[],
+        duplicates=0,
+        batches=[],
+        duration_ms=duration_ms,
+        error=Problem(code=code, message=message),
+    )
 
 
 def redact(value: Any, secrets: Iterable[str]) -> Any:

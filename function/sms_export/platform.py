@@ -37,12 +37,18 @@ def _call(context: Any, method: str) -> str:
 def describe(context: Any) -> Invocation:
     """Tell the platforms apart by their context's own methods (camelCase on FunctionGraph)."""
     if callable(getattr(context, "getRequestID", None)):
-        keys = [_call(context, name) for name in
-                ("getSecurityAccessKey", "getSecuritySecretKey", "getSecurityToken")]
+        keys = [
+            _call(context, name)
+            for name in ("getSecurityAccessKey", "getSecuritySecretKey", "getSecurityToken")
+        ]
         # Without an agency the getters return empty strings.
         temporary = TemporaryCredentials(*map(SecretStr, keys)) if all(keys) else None
-        return Invocation("functiongraph", _call(context, "getRequestID") or uuid.uuid4().hex,
-                          temporary, _call(context, "getProjectID") or None)
+        return Invocation(
+            "functiongraph",
+            _call(context, "getRequestID") or uuid.uuid4().hex,
+            temporary,
+            _call(context, "getProjectID") or None,
+        )
     request_id = getattr(context, "aws_request_id", None)
     if request_id:
         return Invocation("lambda", str(request_id))

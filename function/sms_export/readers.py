@@ -35,26 +35,38 @@ def csv_rows(stream: BinaryIO, name: str = "the file") -> Iterator[RawRow]:
         records = enumerate(csv.reader(text), start=1)
         header = next((cells for _, cells in records if any(cell.strip() for cell in cells)), None)
         if header is None:
-            raise InputError("NoRows", f"{name} is empty: expected a header row "
-                                       f"{','.join(FIELDS)} followed by one row per source.")
+            raise InputError(
+                "NoRows",
+                f"{name} is empty: expected a header row "
+                f"{','.join(FIELDS)} followed by one row per source.",
+            )
         columns = [_column_name(cell) for cell in header]
         missing = [field for field in FIELDS if field not in columns]
         if missing:
             found = ", ".join(repr(cell) for cell in header) or "none"
-            raise InputError("MissingColumns",
-                             f"{name} has no column {', '.join(missing)}. Columns found: {found}; "
-                             f"expected a header row naming {', '.join(FIELDS)}.")
+            raise InputError(
+                "MissingColumns",
+                f"{name} has no column {', '.join(missing)}. Columns found: {found}; "
+                f"expected a header row naming {', '.join(FIELDS)}.",
+            )
         positions = {field: columns.index(field) for field in FIELDS}
         for number, cells in records:
             if not any(cell.strip() for cell in cells):
                 continue
-            yield RawRow(number, {field: cells[position]
-                                  for field, position in positions.items()
-                                  if position < len(cells)})
+            yield RawRow(
+                number,
+                {
+                    field: cells[position]
+                    for field, position in positions.items()
+                    if position < len(cells)
+                },
+            )
     except UnicodeDecodeError as error:
-        raise InputError("UnreadableFile",
-                         f"{name} is not UTF-8 text ({error.reason} at byte {error.start} of "
-                         f"a read block); save it as CSV UTF-8.") from None
+        raise InputError(
+            "UnreadableFile",
+            f"{name} is not UTF-8 text ({error.reason} at byte {error.start} of "
+            f"a read block); save it as CSV UTF-8.",
+        ) from None
     except csv.Error as error:
         raise InputError("UnreadableFile", f"{name} is not a valid CSV file: {error}") from None
     finally:

@@ -57,8 +57,11 @@ class Settings(BaseSettings):
     @field_validator("notify_topic")
     @classmethod
     def _topic_is_known(cls, value: str | None) -> str | None:
-        if value is not None and not (value.startswith("arn:") and value.split(":")[2:3] == ["sns"]
-                                      and len(value.split(":")) == 6):
+        if value is not None and not (
+            value.startswith("arn:")
+            and value.split(":")[2:3] == ["sns"]
+            and len(value.split(":")) == 6
+        ):
             raise ValueError("must be an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>)")
         return value
 

@@ -64,7 +64,10 @@ def classify(error: Exception) -> ExportError:
         code = str(error.error_code or status)
         message = str(error.error_msg or "")
         return ExportError(
-            code, message, http_status=status, request_id=error.request_id,
+            code,
+            message,
+            http_status=status,
+            request_id=error.request_id,
             retryable=status == 429 or status >= 500 or code in THROTTLED,
             too_large=status == 413 or code in TOO_LARGE,
             fatal=code in AUTHENTICATION or (status in (401, 403) and code not in TOO_LARGE),
@@ -85,18 +88,24 @@ class SmsApi:
         from huaweicloudsdkcore.http.http_config import HttpConfig
         from huaweicloudsdksms.v3 import SmsClient
 
-        basic = BasicCredentials(credentials.access_key.get_secret_value(),
-                                 credentials.secret_key.get_secret_value(),
-                                 credentials.project_id)
+        basic = BasicCredentials(
+            credentials.access_key.get_secret_value(),
+            credentials.secret_key.get_secret_value(),
+            credentials.project_id,
+        )
         if credentials.security_token is not None:
             basic = basic.with_security_token(credentials.security_token.get_secret_value())
         config = HttpConfig.get_default_config()
         config.timeout = (settings.sms_connect_timeout, settings.sms_read_timeout)
         config.retry_times = 0  # retries are ours: the SDK's never retry a POST on 429
         # Endpoints, not a region: a region without project id costs an IAM lookup per AK.
-        self._client: Any = (SmsClient.new_builder().with_credentials(basic)
-                             .with_http_config(config).with_endpoints(endpoints(settings))
-                             .build())
+        self._client: Any = (
+            SmsClient.new_builder()
+            .with_credentials(basic)
+            .with_http_config(config)
+            .with_endpoints(endpoints(settings))
+            .build()
+        )
         self._language = settings.sms_language
 
     def export(self, triples: Sequence[Triple], receive: Callable[[Download], T]) -> T:
@@ -109,14 +118,21 @@ class SmsApi:
 
         request = ExportConsistencyResultsRequest(
             x_language=self._language,
-            body=BatchGetConsistencyResultReq(task_info=[
-                BatchConsistencyReq(task_id=t.task_id, source_id=t.source_id,
-                                    source_name=t.source_name) for t in triples]))
+            body=BatchGetConsistencyResultReq(
+                task_info=[
+                    BatchConsistencyReq(
+                        task_id=t.task_id, source_id=t.source_id, source_name=t.source_name
+                    )
+                    for t in triples
+                ]
+            ),
+        )
         received: list[T] = []  # consume_download_stream() drops the callback's result
         try:
             response = self._client.export_consistency_results(request)
             response.consume_download_stream(
-                lambda raw: received.append(self._receive(raw, receive)))
+                lambda raw: received.append(self._receive(raw, receive))
+            )
             return received[0]
         except Exception as error:  # classify() re-raises what it does not know
             raise classify(error) from None
@@ -134,9 +150,11 @@ class SmsApi:
                     failure.request_id = failure.request_id or request_id
                     raise failure from None
 
-            return receive(Download(
-                content_type=raw.headers.get("Content-Type") or "application/octet-stream",
-                filename=_filename(raw.headers.get("Content-Disposition")),
-                chunks=chunks(),
-                request_id=request_id,
-            ))
+            return receive(
+                Download(
+                    content_type=raw.headers.get("Content-Type") or "application/octet-stream",
+                    filename=_filename(raw.headers.get("Content-Disposition")),
+                    chunks=chunks(),
+                    request_id=request_id,
+                )
+            )

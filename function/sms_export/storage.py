@@ -29,8 +29,9 @@ class StoredExport:
 
 
 class ExportStore(Protocol):
-    def put(self, key: str, chunks: Iterable[bytes], content_type: str,
-            filename: str | None) -> StoredExport: ...
+    def put(
+        self, key: str, chunks: Iterable[bytes], content_type: str, filename: str | None
+    ) -> StoredExport: ...
 
 
 class ChunkReader(io.RawIOBase):
@@ -76,14 +77,21 @@ def make_s3_client(settings: Settings) -> S3Client:
 
     if settings.storage_endpoint:
         # What OBS needs: virtual-hosted addressing, SigV4, and no flexible checksums.
-        config = Config(signature_version="s3v4", s3={"addressing_style": "virtual"},
-                        request_checksum_calculation="when_required",
-                        response_checksum_validation="when_required",
-                        retries={"mode": "standard"})
+        config = Config(
+            signature_version="s3v4",
+            s3={"addressing_style": "virtual"},
+            request_checksum_calculation="when_required",
+            response_checksum_validation="when_required",
+            retries={"mode": "standard"},
+        )
     else:
         config = Config(retries={"mode": "standard"})
-    return boto3.client("s3", endpoint_url=settings.storage_endpoint,
-                        region_name=settings.storage_region, config=config)
+    return boto3.client(
+        "s3",
+        endpoint_url=settings.storage_endpoint,
+        region_name=settings.storage_region,
+        config=config,
+    )
 
 
 class ObjectStorage:
@@ -99,28 +107,43 @@ class ObjectStorage:
         from botocore.exceptions import BotoCoreError, ClientError
 
         try:
-            response = (self.client.get_object(Bucket=bucket, Key=key, VersionId=version_id)
-                        if version_id else self.client.get_object(Bucket=bucket, Key=key))
+            response = (
+                self.client.get_object(Bucket=bucket, Key=key, VersionId=version_id)
+                if version_id
+                else self.client.get_object(Bucket=bucket, Key=key)
+            )
             body = response["Body"]
         except (ClientError, BotoCoreError) as error:
-            raise InputError("InputUnreadable", f"Cannot read {self.uri(bucket, key)}: "
-                                                f"{_error_code(error)}") from None
+            raise InputError(
+                "InputUnreadable", f"Cannot read {self.uri(bucket, key)}: {_error_code(error)}"
+            ) from None
         return io.BufferedReader(ChunkReader(body.iter_chunks(CHUNK_SIZE)), CHUNK_SIZE)
 
-    def put(self, bucket: str, key: str, chunks: Iterable[bytes], content_type: str,
-            filename: str | None) -> StoredExport:
+    def put(
+        self,
+        bucket: str,
+        key: str,
+        chunks: Iterable[bytes],
+        content_type: str,
+        filename: str | None,
+    ) -> StoredExport:
         from boto3.exceptions import S3UploadFailedError
         from botocore.exceptions import BotoCoreError, ClientError
 
         reader = ChunkReader(chunks)
         try:
             self.client.upload_fileobj(
-                io.BufferedReader(reader, CHUNK_SIZE), bucket, key,
-                ExtraArgs={"ContentType": content_type, **_content_disposition(filename)})
+                io.BufferedReader(reader, CHUNK_SIZE),
+                bucket,
+                key,
+                ExtraArgs={"ContentType": content_type, **_content_disposition(filename)},
+            )
         except (ClientError, BotoCoreError, S3UploadFailedError) as error:
-            raise ExportError("StorageWriteFailed",
-                              f"Cannot store {self.uri(bucket, key)}: {_error_code(error)}",
-                              retryable=True) from None
+            raise ExportError(
+                "StorageWriteFailed",
+                f"Cannot store {self.uri(bucket, key)}: {_error_code(error)}",
+                retryable=True,
+            ) from None
         return StoredExport(self.uri(bucket, key), reader.bytes_read, content_type, filename)
 
 
@@ -129,8 +152,9 @@ class BucketExports:
     storage: ObjectStorage
     bucket: str
 
-    def put(self, key: str, chunks: Iterable[bytes], content_type: str,
-            filename: str | None) -> StoredExport:
+    def put(
+        self, key: str, chunks: Iterable[bytes], content_type: str, filename: str | None
+    ) -> StoredExport:
         return self.storage.put(self.bucket, key, chunks, content_type, filename)
 
 
@@ -138,24 +162,30 @@ class BucketExports:
 class FolderExports:
     directory: Path
 
-    def put(self, key: str, chunks: Iterable[bytes], content_type: str,
-            filename: str | None) -> StoredExport:
+    def put(
+        self, key: str, chunks: Iterable[bytes], content_type: str, filename: str | None
+    ) -> StoredExport:
         target = self.directory / key
-        target.parent.mkdir(parents=True, exist_ok=True)
         size = 0
-        # Write beside the target and rename, so a half-written file never looks exported.
-        descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=".partial-")
+        temporary: Path | None = None
         try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            # Write beside the target and rename: a half-written file never looks exported.
+            descriptor, name = tempfile.mkstemp(dir=target.parent, prefix=".partial-")
+            temporary = Path(name)
             with os.fdopen(descriptor, "wb") as file:
                 for chunk in chunks:
                     file.write(chunk)
                     size += len(chunk)
             os.replace(temporary, target)
-        except OSError as error:
-            Path(temporary).unlink(missing_ok=True)
-            raise ExportError("StorageWriteFailed", f"Cannot write {target}: {error.strerror}",
-                              retryable=True) from None
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
+        except BaseException as error:
+            if temporary is not None:
+                temporary.unlink(missing_ok=True)
+            if isinstance(error, OSError):
+                raise ExportError(
+                    "StorageWriteFailed",
+                    f"Cannot write {target}: {error.strerror or error}",
+                    retryable=True,
+                ) from None
             raise
         return StoredExport(target.resolve().as_uri(), size, content_type, filename)

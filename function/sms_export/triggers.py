@@ -47,16 +47,24 @@ class Trigger:
 def _inline(event: Event) -> list[Input]:
     items = event["task_info"]
     if not isinstance(items, list):
-        raise InputError("InvalidEvent", "task_info must be a list of objects with task_id, "
-                                         f"source_id and source_name, not {type(items).__name__}")
+        raise InputError(
+            "InvalidEvent",
+            "task_info must be a list of objects with task_id, "
+            f"source_id and source_name, not {type(items).__name__}",
+        )
     return [InlineInput(items)]
 
 
 def _is_storage_notification(event: Event) -> bool:
     records = event.get("Records")
-    return isinstance(records, list) and bool(records) and all(
-        isinstance(record, Mapping) and isinstance(record.get("s3"), Mapping)
-        for record in records)
+    return (
+        isinstance(records, list)
+        and bool(records)
+        and all(
+            isinstance(record, Mapping) and isinstance(record.get("s3"), Mapping)
+            for record in records
+        )
+    )
 
 
 def _storage_objects(event: Event) -> list[Input]:
@@ -67,12 +75,14 @@ def _storage_objects(event: Event) -> list[Input]:
         s3 = record["s3"]
         stored = s3.get("object", {})
         # AWS and OBS send keys form-encoded: "+" for a space, "%2F" for "/".
-        inputs.append(ObjectInput(
-            bucket=s3["bucket"]["name"],
-            key=unquote_plus(stored["key"]),
-            etag=stored.get("eTag") or stored.get("etag"),
-            version_id=stored.get("versionId") if stored.get("versionId") != "null" else None,
-        ))
+        inputs.append(
+            ObjectInput(
+                bucket=s3["bucket"]["name"],
+                key=unquote_plus(stored["key"]),
+                etag=stored.get("eTag") or stored.get("etag"),
+                version_id=stored.get("versionId") if stored.get("versionId") != "null" else None,
+            )
+        )
     return inputs
 
 
@@ -89,5 +99,6 @@ def recognise(event: Any) -> Recognised:
                 return Recognised(trigger.name, trigger.extract(event))
     shape = sorted(event)[:8] if isinstance(event, Mapping) else type(event).__name__
     raise UnknownEvent(
-        f"Unrecognised event (top-level keys: {shape}). Send {{\"task_info\": [...]}} or an "
-        "object-storage upload notification.")
+        f'Unrecognised event (top-level keys: {shape}). Send {{"task_info": [...]}} or an '
+        "object-storage upload notification."
+    )

@@ -28,8 +28,7 @@ def _describe(error: ErrorDetails, fields: Mapping[str, Any]) -> str:
     if kind == "string_too_short":
         return f"{name} is empty"
     if kind == "string_too_long":
-        return (f"{name} is longer than {MAX_FIELD_LENGTH} characters "
-                f"({len(str(value).strip())})")
+        return f"{name} is longer than {MAX_FIELD_LENGTH} characters ({len(str(value).strip())})"
     if kind == "string_type":
         return f"{name} must be text, not {type(value).__name__} ({value!r:.40})"
     if kind == "value_error":

@@ -32,8 +32,12 @@ class Fault:
 
     @classmethod
     def throttle(cls) -> Fault:
-        return cls("status", 429, "APIGW.0308",
-                   "The throttling threshold has been reached: policy user over ratelimit")
+        return cls(
+            "status",
+            429,
+            "APIGW.0308",
+            "The throttling threshold has been reached: policy user over ratelimit",
+        )
 
     @classmethod
     def server_error(cls, status: int = 500) -> Fault:
@@ -91,8 +95,14 @@ def export_file_for(items: Iterable[tuple[str, str, str]]) -> ExportFile:
     writer.writerow(["task_id", "source_id", "source_name", "consistency"])
     for task_id, source_id, source_name in rows:
         digest = hashlib.sha256(f"{task_id}|{source_id}".encode()).hexdigest()
-        writer.writerow([task_id, source_id, source_name,
-                         "consistent" if int(digest[0], 16) % 4 else "inconsistent"])
+        writer.writerow(
+            [
+                task_id,
+                source_id,
+                source_name,
+                "consistent" if int(digest[0], 16) % 4 else "inconsistent",
+            ]
+        )
     content = buffer.getvalue().encode("utf-8")
     name = hashlib.sha256(content).hexdigest()[:12]
     return ExportFile(content, "application/octet-stream", f"consistency-results-{name}.csv")
@@ -129,8 +139,12 @@ class SmsBackend:
     def check_not_locked(self, access_key: str) -> None:
         with self._lock:
             if self._locked_until.get(access_key, 0.0) > time.monotonic():
-                raise ApiError(401, "APIGW.0301", "Incorrect IAM authentication information: "
-                               "the access key is locked for 5 minutes after repeated failures")
+                raise ApiError(
+                    401,
+                    "APIGW.0301",
+                    "Incorrect IAM authentication information: "
+                    "the access key is locked for 5 minutes after repeated failures",
+                )
 
     def record_auth(self, access_key: str | None, rejection: SignatureRejected | None) -> None:
         with self._lock:
@@ -156,8 +170,14 @@ class SmsBackend:
             self._in_flight -= 1
 
     # -- SMS -------------------------------------------------------------------------------
-    def export(self, request_id: str, access_key: str, headers: Mapping[str, str],
-               body: bytes, fault: Fault | None) -> ExportFile:
+    def export(
+        self,
+        request_id: str,
+        access_key: str,
+        headers: Mapping[str, str],
+        body: bytes,
+        fault: Fault | None,
+    ) -> ExportFile:
         """ExportConsistencyResults: validate like the service, then answer with the file."""
         items: tuple[tuple[str, str, str], ...] = ()
         try:
@@ -165,8 +185,9 @@ class SmsBackend:
             if fault is not None and fault.kind == "status":
                 raise ApiError(fault.status, fault.error_code, fault.error_msg)
         except ApiError as error:
-            self._record(ExportCall(request_id, access_key, dict(headers), len(body), items,
-                                    error.status))
+            self._record(
+                ExportCall(request_id, access_key, dict(headers), len(body), items, error.status)
+            )
             raise
         self._record(ExportCall(request_id, access_key, dict(headers), len(body), items, 200))
         return export_file_for(items)
@@ -175,26 +196,31 @@ class SmsBackend:
         with self._lock:
             self.calls.append(call)
 
-    def _parse_export_body(self, headers: Mapping[str, str],
-                           body: bytes) -> tuple[tuple[str, str, str], ...]:
+    def _parse_export_body(
+        self, headers: Mapping[str, str], body: bytes
+    ) -> tuple[tuple[str, str, str], ...]:
         if not headers.get("content-type", "").startswith("application/json"):
             raise ApiError(401, "SMS.2006", "Content-Type must be application/json")
         if len(body) > self.max_request_bytes:
-            raise ApiError(401, "SMS.2004",
-                           f"Request content exceeds {self.max_request_bytes} bytes")
+            raise ApiError(
+                401, "SMS.2004", f"Request content exceeds {self.max_request_bytes} bytes"
+            )
         try:
             task_info: Any = json.loads(body)["task_info"]
         except (ValueError, KeyError, TypeError):
             raise ApiError(400, "SMS.9999", "Invalid request body: task_info is required") from None
         if not isinstance(task_info, list) or not 1 <= len(task_info) <= self.max_items:
-            raise ApiError(400, "SMS.9999",
-                           f"task_info must hold 1 to {self.max_items} items")
+            raise ApiError(400, "SMS.9999", f"task_info must hold 1 to {self.max_items} items")
         items = []
         for item in task_info:
-            fields = tuple(item.get(name) if isinstance(item, dict) else None
-                           for name in ("task_id", "source_id", "source_name"))
-            if not all(isinstance(value, str) and 0 < len(value) <= self.max_field_length
-                       for value in fields):
+            fields = tuple(
+                item.get(name) if isinstance(item, dict) else None
+                for name in ("task_id", "source_id", "source_name")
+            )
+            if not all(
+                isinstance(value, str) and 0 < len(value) <= self.max_field_length
+                for value in fields
+            ):
                 raise ApiError(400, "SMS.9999", f"Invalid task_info item: {item!r}")
             items.append((fields[0], fields[1], fields[2]))
         return tuple(items)  # type: ignore[arg-type]

@@ -46,8 +46,10 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
         )
         route = self.routes.get((self.command, url.path))
         if route is None:
-            self._send_error(request_id, ApiError(
-                404, "APIGW.0101", "The API does not exist or has not been published"))
+            self._send_error(
+                request_id,
+                ApiError(404, "APIGW.0101", "The API does not exist or has not been published"),
+            )
             return
         backend = self.backend
         backend.enter()
@@ -84,12 +86,20 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
 
     # -- answers ---------------------------------------------------------------------------
     def _send_error(self, request_id: str, error: ApiError) -> None:
-        body = json.dumps({"error_code": error.error_code, "error_msg": error.error_msg,
-                           "request_id": request_id}).encode()
+        body = json.dumps(
+            {"error_code": error.error_code, "error_msg": error.error_msg, "request_id": request_id}
+        ).encode()
         self._send(error.status, request_id, "application/json;charset=UTF-8", body)
 
-    def _send(self, status: int, request_id: str, content_type: str, body: bytes,
-              extra_headers: dict[str, str] | None = None, cut: bool = False) -> None:
+    def _send(
+        self,
+        status: int,
+        request_id: str,
+        content_type: str,
+        body: bytes,
+        extra_headers: dict[str, str] | None = None,
+        cut: bool = False,
+    ) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
@@ -105,17 +115,22 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def send_file(self, request_id: str, file: ExportFile, fault: Fault | None) -> None:
-        self._send(200, request_id, file.content_type, file.content,
-                   {"Content-Disposition": f'attachment; filename="{file.filename}"'},
-                   cut=fault is not None and fault.kind == "cut")
+        self._send(
+            200,
+            request_id,
+            file.content_type,
+            file.content,
+            {"Content-Disposition": f'attachment; filename="{file.filename}"'},
+            cut=fault is not None and fault.kind == "cut",
+        )
 
 
-def export_consistency_results(handler: EmulatorRequestHandler, request_id: str,
-                               request: SignedRequest, fault: Fault | None) -> None:
+def export_consistency_results(
+    handler: EmulatorRequestHandler, request_id: str, request: SignedRequest, fault: Fault | None
+) -> None:
     access_key = request.headers["authorization"].split("Access=")[1].split(",")[0]
     try:
-        file = handler.backend.export(request_id, access_key, request.headers, request.body,
-                                      fault)
+        file = handler.backend.export(request_id, access_key, request.headers, request.body, fault)
     except ApiError as error:
         handler._send_error(request_id, error)
         return

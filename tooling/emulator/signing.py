@@ -60,8 +60,9 @@ def _header_value(raw: str) -> str:
 
 
 def canonical_request(request: SignedRequest, signed_headers: list[str]) -> str:
-    headers = "".join(f"{name}:{_header_value(request.headers.get(name, ''))}\n"
-                      for name in signed_headers)
+    headers = "".join(
+        f"{name}:{_header_value(request.headers.get(name, ''))}\n" for name in signed_headers
+    )
     content_hash = request.headers.get("x-sdk-content-sha256")
     if not request.body:
         payload_hash = _EMPTY_BODY_HASH
@@ -69,48 +70,66 @@ def canonical_request(request: SignedRequest, signed_headers: list[str]) -> str:
         payload_hash = content_hash
     else:
         payload_hash = hashlib.sha256(request.body).hexdigest()
-    return "\n".join([
-        request.method.upper(),
-        canonical_uri(request.path),
-        canonical_query(request.query),
-        headers,
-        ";".join(signed_headers),
-        payload_hash,
-    ])
+    return "\n".join(
+        [
+            request.method.upper(),
+            canonical_uri(request.path),
+            canonical_query(request.query),
+            headers,
+            ";".join(signed_headers),
+            payload_hash,
+        ]
+    )
 
 
 def signature(secret_key: str, date: str, canonical: str) -> str:
     string_to_sign = "\n".join(
         [ALGORITHM, date, hashlib.sha256(canonical.encode("utf-8")).hexdigest()]
     )
-    return hmac.new(secret_key.encode("utf-8"), string_to_sign.encode("utf-8"),
-                    hashlib.sha256).hexdigest()
+    return hmac.new(
+        secret_key.encode("utf-8"), string_to_sign.encode("utf-8"), hashlib.sha256
+    ).hexdigest()
 
 
-def verify(request: SignedRequest, secret_keys: Mapping[str, str],
-           now: datetime | None = None) -> str:
+def verify(
+    request: SignedRequest, secret_keys: Mapping[str, str], now: datetime | None = None
+) -> str:
     """Return the access key that signed `request`, or raise SignatureRejected."""
     match = _AUTHORIZATION.match(request.headers.get("authorization", ""))
     if not match:
-        raise SignatureRejected("APIGW.0301", "Incorrect IAM authentication information: "
-                                "missing or malformed Authorization header")
+        raise SignatureRejected(
+            "APIGW.0301",
+            "Incorrect IAM authentication information: missing or malformed Authorization header",
+        )
     access_key, signed, received_signature = match.groups()
     date = request.headers.get("x-sdk-date", "")
     try:
         signed_at = datetime.strptime(date, DATE_FORMAT).replace(tzinfo=timezone.utc)
     except ValueError:
-        raise SignatureRejected("APIGW.0303", "Incorrect app authentication information: "
-                                "X-Sdk-Date is missing or malformed", access_key) from None
+        raise SignatureRejected(
+            "APIGW.0303",
+            "Incorrect app authentication information: X-Sdk-Date is missing or malformed",
+            access_key,
+        ) from None
     if abs((now or datetime.now(timezone.utc)) - signed_at) > MAX_CLOCK_SKEW:
-        raise SignatureRejected("APIGW.0303", "Incorrect app authentication information: "
-                                "X-Sdk-Date is more than 15 minutes off", access_key)
+        raise SignatureRejected(
+            "APIGW.0303",
+            "Incorrect app authentication information: X-Sdk-Date is more than 15 minutes off",
+            access_key,
+        )
     secret_key = secret_keys.get(access_key)
     if secret_key is None:
-        raise SignatureRejected("APIGW.0301", "Incorrect IAM authentication information: "
-                                f"Get secretKey failed,ak:{access_key},err:ak not exist",
-                                access_key)
+        raise SignatureRejected(
+            "APIGW.0301",
+            "Incorrect IAM authentication information: "
+            f"Get secretKey failed,ak:{access_key},err:ak not exist",
+            access_key,
+        )
     expected = signature(secret_key, date, canonical_request(request, signed.split(";")))
     if not hmac.compare_digest(expected, received_signature):
-        raise SignatureRejected("APIGW.0301", "Incorrect IAM authentication information: "
-                                "verify aksk signature fail", access_key)
+        raise SignatureRejected(
+            "APIGW.0301",
+            "Incorrect IAM authentication information: verify aksk signature fail",
+            access_key,
+        )
     return access_key

@@ -15,7 +15,8 @@ class LambdaContext:
     timeout_seconds: float = 300.0
     aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     invoked_function_arn: str = (
-        "arn:aws:lambda:us-east-1:123456789012:function:sms-consistency-export")
+        "arn:aws:lambda:us-east-1:123456789012:function:sms-consistency-export"
+    )
     log_group_name: str = "/aws/lambda/sms-consistency-export"
     log_stream_name: str = "local"
     _started: float = field(default_factory=time.monotonic)

@@ -1,0 +1,132 @@
+"""Credentials come from the documented places in order; bad settings fail before any call."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import index
+from emulator import EmulatorServer
+from localrun.contexts import FunctionGraphContext, LambdaContext
+from sms_export import platform
+from sms_export.credentials import resolve
+from sms_export.errors import ConfigurationError
+from sms_export.settings import Settings
+from sms_export.sms import endpoints
+from tests.support import load_event
+
+AGENCY = FunctionGraphContext(
+    access_key="AGENCY-AK",
+    secret_key="AGENCY-SK",
+    security_token="AGENCY-TOKEN",
+    project_id="fg-project",
+)
+
+
+def resolved_source(context: object) -> tuple[str, str]:
+    found = resolve(Settings.load(), platform.describe(context))
+    return found.source, found.access_key.get_secret_value()
+
+
+def test_cloud_sdk_variables_come_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CLOUD_SDK_AK", "sample-ak")
+    monkeypatch.setenv("CLOUD_SDK_SK", "sample-sk")
+    monkeypatch.setenv("HUAWEICLOUD_SDK_AK", "sdk-ak")
+    monkeypatch.setenv("HUAWEICLOUD_SDK_SK", "sdk-sk")
+    assert resolved_source(AGENCY) == ("CLOUD_SDK_AK/CLOUD_SDK_SK", "sample-ak")
+
+
+def test_then_the_sdk_variables_with_token_and_project(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HUAWEICLOUD_SDK_AK", "sdk-ak")
+    monkeypatch.setenv("HUAWEICLOUD_SDK_SK", "sdk-sk")
+    monkeypatch.setenv("HUAWEICLOUD_SDK_SECURITY_TOKEN", "sdk-token")
+    monkeypatch.setenv("HUAWEICLOUD_SDK_PROJECT_ID", "sdk-project")
+    found = resolve(Settings.load(), platform.describe(AGENCY))
+    assert found.access_key.get_secret_value() == "sdk-ak"
+    assert found.security_token is not None
+    assert found.security_token.get_secret_value() == "sdk-token"
+    assert found.project_id == "sdk-project"
+
+
+def test_then_the_functiongraph_agency() -> None:
+    found = resolve(Settings.load(), platform.describe(AGENCY))
+    assert found.source == "FunctionGraph agency"
+    assert found.secrets() == ["AGENCY-AK", "AGENCY-SK", "AGENCY-TOKEN"]
+    assert found.project_id == "fg-project"
+
+
+def test_half_a_pair_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CLOUD_SDK_AK", "sample-ak")
+    with pytest.raises(ConfigurationError, match="CLOUD_SDK_AK is set but CLOUD_SDK_SK is not"):
+        resolve(Settings.load(), platform.describe(LambdaContext()))
+
+
+def test_agency_credentials_sign_real_calls(
+    emulator: EmulatorServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("CLOUD_SDK_AK")
+    monkeypatch.delenv("CLOUD_SDK_SK")
+    monkeypatch.setenv("EXPORT_DIR", str(tmp_path))
+    emulator.backend.credentials = {"AGENCY-AK": "AGENCY-SK"}
+    outcome = index.handler(load_event("direct.json"), AGENCY)
+    assert outcome["status"] == "succeeded"
+    assert {call.headers["x-security-token"] for call in emulator.backend.calls} == {"AGENCY-TOKEN"}
+    assert {call.headers["x-project-id"] for call in emulator.backend.calls} == {"fg-project"}
+
+
+def test_missing_credentials_fail_once_clearly_before_any_call(
+    emulator: EmulatorServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("CLOUD_SDK_AK")
+    monkeypatch.delenv("CLOUD_SDK_SK")
+    monkeypatch.setenv("EXPORT_DIR", str(tmp_path))
+    outcome = index.handler(load_event("direct.json"), FunctionGraphContext())  # no agency
+    assert outcome["status"] == "failed"
+    assert outcome["error"]["code"] == "ConfigurationError"
+    for name in ("CLOUD_SDK_AK", "CLOUD_SDK_SK", "HUAWEICLOUD_SDK_AK", "agency"):
+        assert name in outcome["error"]["message"]
+    assert emulator.backend.calls == []
+    assert emulator.backend.auth_failures == []
+
+
+def test_invalid_settings_are_one_readable_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BATCH_SIZE", "500")
+    monkeypatch.setenv("MAX_CONCURRENCY", "zero")
+    outcome = index.handler(load_event("direct.json"), LambdaContext())
+    assert outcome["error"]["code"] == "ConfigurationError"
+    assert "BATCH_SIZE: Input should be less than or equal to 200" in outcome["error"]["message"]
+    assert "MAX_CONCURRENCY" in outcome["error"]["message"]
+
+
+def test_no_export_destination_is_a_configuration_error(emulator: EmulatorServer) -> None:
+    outcome = index.handler(load_event("direct.json"), LambdaContext())
+    assert outcome["error"]["code"] == "ConfigurationError"
+    assert "EXPORT_BUCKET" in outcome["error"]["message"]
+    assert emulator.backend.calls == []
+
+
+def test_the_region_picks_the_sdk_endpoint(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert endpoints(Settings.load()) == ["https://sms.cn-north-4.myhuaweicloud.com"]
+    monkeypatch.setenv("SMS_REGION", "ap-southeast-3")
+    assert endpoints(Settings.load()) == ["https://sms.ap-southeast-3.myhuaweicloud.com"]
+    monkeypatch.setenv("SMS_ENDPOINT", "http://127.0.0.1:9")
+    assert endpoints(Settings.load()) == ["http://127.0.0.1:9"]
+
+
+def test_an_unknown_region_lists_the_known_ones(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SMS_REGION", "mars-1")
+    with pytest.raises(ConfigurationError, match="cn-north-4"):
+        endpoints(Settings.load())
+
+
+def test_the_notify_topic_must_be_an_sns_arn(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NOTIFY_TOPIC", "my-topic")
+    with pytest.raises(ConfigurationError, match="NOTIFY_TOPIC"):
+        Settings.load()
+
+
+def test_the_lambda_and_functiongraph_contexts_are_told_apart() -> None:
+    assert platform.describe(LambdaContext(aws_request_id="r-1")).platform == "lambda"
+    assert platform.describe(FunctionGraphContext(request_id="r-2")).request_id == "r-2"
+    assert platform.describe(None).platform == "local"
