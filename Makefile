@@ -1,0 +1,31 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+# Both set up .venv from the pinned requirements on first use (and when they change).
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test lint clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+## Run the function locally on the samples in events/, against the embedded emulator and moto.
+run: $(STAMP)
+	PYTHONPATH=function:tooling $(BIN)/python -m localrun
+
+## Lint, type-check and test.
+test: lint
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis dist
