@@ -1,6 +1,10 @@
 """The whole flow, in order:
 
-event → inputs → rows → valid batches → export → store → outcome → notify
+    event → inputs → rows → valid batches → export → store → outcome → notify
+
+`handle` recognises the event; `Flow.run` takes one input through every step. The steps
+themselves live in their own modules: pure ones (readers, validation, batching, outcome)
+and adapters at the edge (triggers, sms, storage, notify).
 """
 
 from __future__ import annotations
@@ -15,10 +19,12 @@ from typing import Any
 
 from sms_export import credentials, platform, triggers
 from sms_export.batching import Batch, plan, unique
+from sms_export.credentials import HuaweiCredentials
 from sms_export.errors import ConfigurationError, InputError
-from sms_export.exporting import BatchRunner, RetryPolicy
+from sms_export.exporting import BatchRunner, ExportOne, RetryPolicy
+from sms_export.models import BatchResult, Outcome
 from sms_export.notify import log_line, publish
-from sms_export.outcome import failed, redact, summarise
+from sms_export.outcome import failed, ignored, redact, summarise
 from sms_export.readers import RawRow, csv_rows, inline_rows
 from sms_export.settings import Settings
 from sms_export.sms import Download, SmsApi
@@ -43,22 +49,27 @@ def handle(event: Any, context: Any) -> dict[str, Any]:
         settings = Settings.load()
         recognised = triggers.recognise(event)
     except InputError as error:
-        report = failed(
+        outcome = failed(
             trigger="unknown",
             input_uri="event",
             request_id=invocation.request_id,
             code=error.code,
             message=error.message,
-        ).model_dump(mode="json")
-        log_line(report)
-        return report
+        )
+        return report(outcome, secrets=[], notify_topic=None)
     flow = Flow(settings, invocation, recognised.trigger)
     reports = [flow.run(source) for source in recognised.inputs]
+    if not reports:
+        outcome = ignored(
+            trigger=recognised.trigger,
+            input_uri="event",
+            request_id=invocation.request_id,
+            reason="the event announces no new object",
+        )
+        return report(outcome, secrets=[], notify_topic=None)
     if len(reports) == 1:
         return reports[0]
-    if not reports:
-        return flow.ignored("event", "the event announces no new object")
-    status = min((report["status"] for report in reports), key=STATUS_ORDER.index)
+    status = min((each["status"] for each in reports), key=STATUS_ORDER.index)
     return {"status": status, "trigger": recognised.trigger, "outcomes": reports}
 
 
@@ -67,33 +78,29 @@ class Flow:
         self.settings = settings
         self.invocation = invocation
         self.trigger = trigger
-        self._storage: ObjectStorage | None = None
 
     def run(self, source: Input) -> dict[str, Any]:
         started = time.monotonic()
         input_uri = self.uri_of(source)
-        if isinstance(source, ObjectInput) and source.key.startswith(self.settings.export_prefix):
-            return self.ignored(
-                input_uri,
-                f"the object is under EXPORT_PREFIX "
-                f"({self.settings.export_prefix}): our own export",
+        if self.is_own_export(source):
+            outcome = ignored(
+                trigger=self.trigger,
+                input_uri=input_uri,
+                request_id=self.invocation.request_id,
+                reason=f"the object is under EXPORT_PREFIX ({self.settings.export_prefix})",
             )
+            return report(outcome, secrets=[], notify_topic=None)
         secrets: list[str] = []
         try:
-            signer = credentials.resolve(self.settings, self.invocation)
+            signer = credentials.resolve(self.settings, self.invocation)  # before any call
             secrets = signer.secrets()
-            exports = self.export_store(source)
-            with self.rows(source) as rows:
-                checked = check_rows(rows)
+            storage = self.object_storage(signer)
+            exports = self.export_store(source, storage)
+            with self.rows(source, storage) as rows:  # inputs → rows
+                checked = check_rows(rows)  # rows → valid triples + rejections
             triples, duplicates = unique(checked.valid)
             batches = plan(triples, self.settings.batch_size, self.settings.max_request_bytes)
-            results = []
-            if batches:
-                api = SmsApi(self.settings, signer)
-                export_one = self.export_and_store(api, exports, self.export_folder(source))
-                results = BatchRunner(
-                    export_one, self.retry_policy(), self.settings.max_concurrency
-                ).run(batches)
+            results = self.export(batches, signer, exports, self.export_folder(source))
             outcome = summarise(
                 trigger=self.trigger,
                 input_uri=input_uri,
@@ -112,12 +119,7 @@ class Flow:
                 message=error.message,
             )
         outcome.duration_ms = round((time.monotonic() - started) * 1000)
-        report: dict[str, Any] = redact(outcome.model_dump(mode="json"), secrets)
-        if self.settings.notify_topic:
-            notification = publish(self.settings.notify_topic, report)
-            report["notification"] = redact(notification.model_dump(mode="json"), secrets)
-        log_line(report)
-        return report
+        return report(outcome, secrets, self.settings.notify_topic)
 
     # -- inputs → rows -----------------------------------------------------------------------
     def uri_of(self, source: Input) -> str:
@@ -125,24 +127,27 @@ class Flow:
             return f"{self.settings.storage_scheme}://{source.bucket}/{source.key}"
         return "inline"
 
+    def is_own_export(self, source: Input) -> bool:
+        """Our exports may land in a watched bucket: never let them trigger an export."""
+        return isinstance(source, ObjectInput) and source.key.startswith(
+            self.settings.export_prefix
+        )
+
+    def object_storage(self, signer: HuaweiCredentials) -> ObjectStorage:
+        return ObjectStorage(
+            lambda: make_s3_client(self.settings, signer), self.settings.storage_scheme
+        )
+
     @contextmanager
-    def rows(self, source: Input) -> Iterator[Iterator[RawRow]]:
+    def rows(self, source: Input, storage: ObjectStorage) -> Iterator[Iterator[RawRow]]:
         if isinstance(source, InlineInput):
             yield inline_rows(source.items)
             return
-        with self.storage.open(source.bucket, source.key, source.version_id) as stream:
+        with storage.open(source.bucket, source.key, source.version_id) as stream:
             yield csv_rows(stream, self.uri_of(source))
 
     # -- export → store ----------------------------------------------------------------------
-    @property
-    def storage(self) -> ObjectStorage:
-        if self._storage is None:
-            self._storage = ObjectStorage(
-                make_s3_client(self.settings), self.settings.storage_scheme
-            )
-        return self._storage
-
-    def export_store(self, source: Input) -> ExportStore:
+    def export_store(self, source: Input, storage: ObjectStorage) -> ExportStore:
         settings = self.settings
         if settings.export_bucket and settings.export_dir:
             raise ConfigurationError("Set EXPORT_BUCKET or EXPORT_DIR, not both.")
@@ -155,7 +160,7 @@ class Flow:
             raise ConfigurationError(
                 "Set EXPORT_BUCKET (or EXPORT_DIR) to say where the exported files go."
             )
-        return BucketExports(self.storage, bucket)
+        return BucketExports(storage, bucket)
 
     def export_folder(self, source: Input) -> str:
         """Deterministic: the same input always maps to the same keys."""
@@ -163,38 +168,35 @@ class Flow:
             return f"{self.settings.export_prefix}{source.bucket}/{source.key}"
         return f"{self.settings.export_prefix}inline/{self.invocation.request_id}"
 
-    @staticmethod
-    def export_and_store(api: SmsApi, exports: ExportStore, folder: str) -> Any:
-        def export_one(batch: Batch) -> StoredExport:
-            def store(download: Download) -> StoredExport:
-                key = f"{folder}/batch-{batch.label}{extension(download)}"
-                stored = exports.put(key, download.chunks, download.content_type, download.filename)
-                return replace(stored, request_id=download.request_id)
-
-            return api.export(batch.triples, store)
-
-        return export_one
-
-    def retry_policy(self) -> RetryPolicy:
-        return RetryPolicy(
+    def export(
+        self, batches: list[Batch], signer: HuaweiCredentials, exports: ExportStore, folder: str
+    ) -> list[BatchResult]:
+        if not batches:
+            return []
+        api = SmsApi(self.settings, signer)  # imports the SDK: only when there is work
+        policy = RetryPolicy(
             self.settings.max_attempts,
             self.settings.retry_base_seconds,
             self.settings.retry_max_seconds,
         )
-
-    # -- outcome -----------------------------------------------------------------------------
-    def ignored(self, input_uri: str, reason: str) -> dict[str, Any]:
-        report = failed(
-            trigger=self.trigger,
-            input_uri=input_uri,
-            request_id=self.invocation.request_id,
-            code="Ignored",
-            message=reason,
+        runner = BatchRunner(
+            export_and_store(api, exports, folder), policy, self.settings.max_concurrency
         )
-        report.status = "ignored"
-        result = report.model_dump(mode="json")
-        log_line(result)
-        return result
+        return runner.run(batches)
+
+
+def export_and_store(api: SmsApi, exports: ExportStore, folder: str) -> ExportOne:
+    """One batch: call the API and stream the answer straight into storage."""
+
+    def export_one(batch: Batch) -> StoredExport:
+        def store(download: Download) -> StoredExport:
+            key = f"{folder}/batch-{batch.label}{extension(download)}"
+            stored = exports.put(key, download.chunks, download.content_type, download.filename)
+            return replace(stored, request_id=download.request_id)
+
+        return api.export(batch.triples, store)
+
+    return export_one
 
 
 def extension(download: Download) -> str:
@@ -202,3 +204,14 @@ def extension(download: Download) -> str:
         return PurePosixPath(download.filename).suffix.lower()
     content_type = download.content_type.split(";")[0].strip()
     return mimetypes.guess_extension(content_type) or ""
+
+
+# -- outcome → notify --------------------------------------------------------------------------
+def report(outcome: Outcome, secrets: list[str], notify_topic: str | None) -> dict[str, Any]:
+    """Publish (when a topic is set), log one line, and return the outcome; never a secret."""
+    result: dict[str, Any] = redact(outcome.model_dump(mode="json"), secrets)
+    if notify_topic and outcome.status != "ignored":
+        notification = publish(notify_topic, result)
+        result["notification"] = redact(notification.model_dump(mode="json"), secrets)
+    log_line(result)
+    return result

@@ -75,6 +75,14 @@ def failed(
     )
 
 
+def ignored(*, trigger: str, input_uri: str, request_id: str, reason: str) -> Outcome:
+    outcome = failed(
+        trigger=trigger, input_uri=input_uri, request_id=request_id, code="Ignored", message=reason
+    )
+    outcome.status = "ignored"
+    return outcome
+
+
 def redact(value: Any, secrets: Iterable[str]) -> Any:
     """Replace every secret inside strings of a JSON-like value, however deep."""
     hidden = sorted({secret for secret in secrets if secret}, key=len, reverse=True)

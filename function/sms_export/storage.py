@@ -5,11 +5,13 @@ from __future__ import annotations
 import io
 import os
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 
+from sms_export.credentials import HuaweiCredentials
 from sms_export.errors import ExportError, InputError
 from sms_export.settings import Settings
 
@@ -71,10 +73,17 @@ def _error_code(error: Exception) -> str:
     return type(error).__name__
 
 
-def make_s3_client(settings: Settings) -> S3Client:
+def make_s3_client(settings: Settings, obs_credentials: HuaweiCredentials | None) -> S3Client:
+    """An S3 client; for OBS (STORAGE_ENDPOINT set) it signs with the Huawei credentials."""
     import boto3
     from botocore.config import Config
 
+    access_key = secret_key = session_token = None
+    if settings.storage_endpoint and obs_credentials is not None:
+        access_key = obs_credentials.access_key.get_secret_value()
+        secret_key = obs_credentials.secret_key.get_secret_value()
+        token = obs_credentials.security_token
+        session_token = token.get_secret_value() if token else None
     if settings.storage_endpoint:
         # What OBS needs: virtual-hosted addressing, SigV4, and no flexible checksums.
         config = Config(
@@ -91,13 +100,22 @@ def make_s3_client(settings: Settings) -> S3Client:
         endpoint_url=settings.storage_endpoint,
         region_name=settings.storage_region,
         config=config,
+        aws_access_key_id=access_key,
+        aws_secret_access_key=secret_key,
+        aws_session_token=session_token,
     )
 
 
 class ObjectStorage:
-    def __init__(self, client: S3Client, scheme: str = "s3") -> None:
-        self.client = client
+    """Reads inputs and writes exports; the client is made on first use (boto3 is heavy)."""
+
+    def __init__(self, make_client: Callable[[], S3Client], scheme: str = "s3") -> None:
+        self._make_client = make_client
         self.scheme = scheme
+
+    @cached_property
+    def client(self) -> S3Client:
+        return self._make_client()
 
     def uri(self, bucket: str, key: str) -> str:
         return f"{self.scheme}://{bucket}/{key}"
