@@ -73,3 +73,10 @@ def test_an_unknown_event_is_a_clear_error() -> None:
         recognise({"hello": "world"})
     assert raised.value.code == "UnknownEvent"
     assert "hello" in raised.value.message
+
+
+def test_a_storage_notification_without_a_key_is_a_clear_error() -> None:
+    with pytest.raises(InputError) as raised:
+        recognise({"Records": [{"s3": {"bucket": {"name": "b"}}}]})
+    assert raised.value.code == "InvalidEvent"
+    assert "'key'" in raised.value.message

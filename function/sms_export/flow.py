@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import mimetypes
 import time
+import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -23,7 +24,7 @@ from sms_export.credentials import HuaweiCredentials
 from sms_export.errors import ConfigurationError, InputError
 from sms_export.exporting import BatchRunner, ExportOne, RetryPolicy
 from sms_export.models import BatchResult, Outcome
-from sms_export.notify import log_line, publish
+from sms_export.notify import log_error, log_line, publish
 from sms_export.outcome import failed, ignored, redact, summarise
 from sms_export.readers import RawRow, csv_rows, inline_rows
 from sms_export.settings import Settings
@@ -117,6 +118,15 @@ class Flow:
                 request_id=self.invocation.request_id,
                 code=error.code,
                 message=error.message,
+            )
+        except Exception as error:  # a bug must still leave a record, never a bare trace
+            log_error(traceback.format_exc(), secrets)
+            outcome = failed(
+                trigger=self.trigger,
+                input_uri=input_uri,
+                request_id=self.invocation.request_id,
+                code="InternalError",
+                message=f"{type(error).__name__}: {error}",
             )
         outcome.duration_ms = round((time.monotonic() - started) * 1000)
         return report(outcome, secrets, self.settings.notify_topic)

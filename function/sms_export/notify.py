@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 from sms_export.models import Notification
+from sms_export.outcome import redact
 
 SNS_MESSAGE_LIMIT = 256 * 1024
 SNS_SUBJECT_LIMIT = 99
@@ -17,6 +18,12 @@ def log_line(outcome: dict[str, Any]) -> None:
     record = {"level": "INFO", "message": "sms-consistency-export outcome", **outcome}
     sys.stdout.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
     sys.stdout.flush()
+
+
+def log_error(text: str, secrets: list[str]) -> None:
+    """Tracebacks go to stderr, scrubbed like everything else."""
+    sys.stderr.write(str(redact(text, secrets)) + "\n")
+    sys.stderr.flush()
 
 
 def subject(outcome: dict[str, Any]) -> str:

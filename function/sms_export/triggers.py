@@ -96,7 +96,12 @@ def recognise(event: Any) -> Recognised:
     if isinstance(event, Mapping):
         for trigger in TRIGGERS:
             if trigger.matches(event):
-                return Recognised(trigger.name, trigger.extract(event))
+                try:
+                    return Recognised(trigger.name, trigger.extract(event))
+                except (KeyError, TypeError, AttributeError) as error:
+                    raise InputError(
+                        "InvalidEvent", f"A {trigger.name} event without the expected {error}"
+                    ) from None
     shape = sorted(event)[:8] if isinstance(event, Mapping) else type(event).__name__
     raise UnknownEvent(
         f'Unrecognised event (top-level keys: {shape}). Send {{"task_info": [...]}} or an '
