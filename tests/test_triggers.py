@@ -77,6 +77,6 @@ def test_an_unknown_event_is_a_clear_error() -> None:
 
 def test_a_storage_notification_without_a_key_is_a_clear_error() -> None:
     with pytest.raises(InputError) as raised:
-        recognise({"Records": [{"s3": {"bucket": {"name": "b"}}}]})
+        recognise({"Records": [{"s3": {"bucket": {"name": "b"}, "object": {}}}]})
     assert raised.value.code == "InvalidEvent"
     assert "'key'" in raised.value.message

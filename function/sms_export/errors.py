@@ -6,10 +6,11 @@ from __future__ import annotations
 class InputError(Exception):
     """The whole input cannot be used (unreadable, no rows, missing columns, …)."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, *, retryable: bool = False) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.retryable = retryable  # would the same input succeed if tried again later?
 
 
 class ConfigurationError(InputError):

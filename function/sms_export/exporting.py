@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from sms_export.batching import Batch, halve
 from sms_export.errors import ExportError
@@ -15,6 +16,7 @@ from sms_export.models import BatchResult
 from sms_export.storage import StoredExport
 
 ExportOne = Callable[[Batch], StoredExport]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,19 @@ class RetryPolicy:
         """
         step = min(self.max_seconds, self.base_seconds * 2.0 ** (attempt - 1))
         return step / 2 + self.rng.uniform(0, step / 2)
+
+    def call(self, action: Callable[[], T]) -> T:
+        """Run `action`, retrying retryable ExportErrors (the batch runner has its own loop,
+        which also halves batches and stops on refused credentials)."""
+        attempt = 1
+        while True:
+            try:
+                return action()
+            except ExportError as error:
+                if not error.retryable or attempt >= self.max_attempts:
+                    raise
+            self.sleep(self.delay(attempt))
+            attempt += 1
 
 
 def _result(
@@ -54,6 +69,7 @@ def _result(
     if error is not None:
         result.error_code, result.error_msg = error.error_code, error.error_msg
         result.http_status, result.request_id = error.http_status, error.request_id
+        result.retryable = error.retryable
     return result
 
 
@@ -100,6 +116,7 @@ class BatchRunner:
             part=batch.part,
             size=len(batch.triples),
             status="pending",
+            retryable=cause.retryable,
             error_code=cause.error_code,
             error_msg=f"Not attempted: an earlier batch failed with "
             f"{cause.error_code} ({cause.error_msg})",

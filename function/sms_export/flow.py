@@ -3,30 +3,33 @@
     event → inputs → rows → valid batches → export → store → outcome → notify
 
 `handle` recognises the event; `Flow.run` takes one input through every step. The steps
-themselves live in their own modules: pure ones (readers, validation, batching, outcome)
-and adapters at the edge (triggers, sms, storage, notify).
+themselves live in their own modules: pure ones (readers, validation, batching, outcome,
+replies) and adapters at the edge (triggers, sms, storage, notify).
 """
 
 from __future__ import annotations
 
+import io
 import mimetypes
 import time
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
+from functools import cached_property
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from sms_export import credentials, platform, triggers
 from sms_export.batching import Batch, plan, unique
 from sms_export.credentials import HuaweiCredentials
-from sms_export.errors import ConfigurationError, InputError
+from sms_export.errors import ConfigurationError, ExportError, InputError
 from sms_export.exporting import BatchRunner, ExportOne, RetryPolicy
-from sms_export.models import BatchResult, Outcome
+from sms_export.models import BatchResult, Outcome, Problem
 from sms_export.notify import log_error, log_line, publish
-from sms_export.outcome import failed, ignored, redact, summarise
+from sms_export.outcome import Subject, failed, ignored, redact, summarise
 from sms_export.readers import RawRow, csv_rows, inline_rows
+from sms_export.replies import reply
 from sms_export.settings import Settings
 from sms_export.sms import Download, SmsApi
 from sms_export.storage import (
@@ -37,41 +40,66 @@ from sms_export.storage import (
     StoredExport,
     make_s3_client,
 )
-from sms_export.triggers import InlineInput, Input, ObjectInput
+from sms_export.triggers import (
+    CsvInput,
+    DiscoveryInput,
+    InlineInput,
+    Input,
+    ObjectInput,
+    UnusableInput,
+)
 from sms_export.validation import check_rows
-
-STATUS_ORDER = ("failed", "partial", "succeeded", "ignored")
 
 
 def handle(event: Any, context: Any) -> dict[str, Any]:
-    """Run every input the event carries; return its outcome (or all of them, combined)."""
+    """Run every input the event carries; answer the platform in the trigger's own terms."""
     invocation = platform.describe(context)
     try:
-        settings = Settings.load()
         recognised = triggers.recognise(event)
     except InputError as error:
-        outcome = failed(
-            trigger="unknown",
-            input_uri="event",
-            request_id=invocation.request_id,
-            code=error.code,
-            message=error.message,
-        )
-        return report(outcome, secrets=[], notify_topic=None)
+        return reject_event(error, invocation, Settings.load_or_none())
+    try:
+        settings = Settings.load()
+    except ConfigurationError as error:
+        reports = [
+            report(failed(subject, problem(error)), [], None)
+            for subject in subjects(recognised, invocation)
+        ]
+        return reply(recognised.reply, recognised.trigger, reports)
     flow = Flow(settings, invocation, recognised.trigger)
     reports = [flow.run(source) for source in recognised.inputs]
-    if not reports:
-        outcome = ignored(
-            trigger=recognised.trigger,
-            input_uri="event",
-            request_id=invocation.request_id,
-            reason="the event announces no new object",
-        )
-        return report(outcome, secrets=[], notify_topic=None)
-    if len(reports) == 1:
-        return reports[0]
-    status = min((each["status"] for each in reports), key=STATUS_ORDER.index)
-    return {"status": status, "trigger": recognised.trigger, "outcomes": reports}
+    if not reports and recognised.reply != "sqs":
+        subject = Subject(recognised.trigger, "event", invocation.request_id)
+        reports = [report(ignored(subject, "the event announces nothing to export"), [], None)]
+    return reply(recognised.reply, recognised.trigger, reports)
+
+
+def reject_event(
+    error: InputError, invocation: platform.Invocation, settings: Settings | None
+) -> dict[str, Any]:
+    """An event we do not understand: logged, notified as failed, never a stack trace."""
+    subject = Subject("unknown", "event", invocation.request_id)
+    topic = settings.notify_topic if settings else None
+    return report(failed(subject, problem(error)), [], topic)
+
+
+def subjects(recognised: triggers.Recognised, invocation: platform.Invocation) -> list[Subject]:
+    return [
+        Subject(recognised.trigger, uri_of(source, "s3"), invocation.request_id, source.origin)
+        for source in recognised.inputs
+    ] or [Subject(recognised.trigger, "event", invocation.request_id)]
+
+
+def problem(error: InputError) -> Problem:
+    return Problem(code=error.code, message=error.message, retryable=error.retryable)
+
+
+def uri_of(source: Input, scheme: str) -> str:
+    if isinstance(source, ObjectInput):
+        return f"{scheme}://{source.bucket}/{source.key}"
+    if isinstance(source, DiscoveryInput):
+        return "discovery"
+    return "inline"
 
 
 class Flow:
@@ -82,79 +110,83 @@ class Flow:
 
     def run(self, source: Input) -> dict[str, Any]:
         started = time.monotonic()
-        input_uri = self.uri_of(source)
+        subject = Subject(
+            self.trigger,
+            uri_of(source, self.settings.storage_scheme),
+            self.invocation.request_id,
+            source.origin,
+        )
         if self.is_own_export(source):
-            outcome = ignored(
-                trigger=self.trigger,
-                input_uri=input_uri,
-                request_id=self.invocation.request_id,
-                reason=f"the object is under EXPORT_PREFIX ({self.settings.export_prefix})",
-            )
-            return report(outcome, secrets=[], notify_topic=None)
+            reason = f"the object is under EXPORT_PREFIX ({self.settings.export_prefix})"
+            return report(ignored(subject, reason), [], None)
         secrets: list[str] = []
         try:
+            if isinstance(source, UnusableInput):
+                raise source.error
             signer = credentials.resolve(self.settings, self.invocation)  # before any call
             secrets = signer.secrets()
-            storage = self.object_storage(signer)
-            exports = self.export_store(source, storage)
-            with self.rows(source, storage) as rows:  # inputs → rows
+            edges = Edges(self.settings, signer)
+            exports = self.export_store(source, edges.storage)
+            with self.rows(source, edges) as rows:  # inputs → rows
                 checked = check_rows(rows)  # rows → valid triples + rejections
-            triples, duplicates = unique(checked.valid)
-            batches = plan(triples, self.settings.batch_size, self.settings.max_request_bytes)
-            results = self.export(batches, signer, exports, self.export_folder(source))
-            outcome = summarise(
-                trigger=self.trigger,
-                input_uri=input_uri,
-                request_id=self.invocation.request_id,
-                valid=len(checked.valid),
-                rejected=checked.rejected,
-                duplicates=duplicates,
-                batches=results,
-            )
+            if not checked.valid and not checked.rejected and isinstance(source, DiscoveryInput):
+                outcome = ignored(subject, "discovery found no source with consistency results")
+            else:
+                triples, duplicates = unique(checked.valid)
+                batches = plan(triples, self.settings.batch_size, self.settings.max_request_bytes)
+                results = self.export(batches, edges, exports, self.export_folder(source))
+                outcome = summarise(
+                    subject,
+                    valid=len(checked.valid),
+                    rejected=checked.rejected,
+                    duplicates=duplicates,
+                    batches=results,
+                )
         except InputError as error:
-            outcome = failed(
-                trigger=self.trigger,
-                input_uri=input_uri,
-                request_id=self.invocation.request_id,
-                code=error.code,
-                message=error.message,
-            )
+            outcome = failed(subject, problem(error))
         except Exception as error:  # a bug must still leave a record, never a bare trace
             log_error(traceback.format_exc(), secrets)
             outcome = failed(
-                trigger=self.trigger,
-                input_uri=input_uri,
-                request_id=self.invocation.request_id,
-                code="InternalError",
-                message=f"{type(error).__name__}: {error}",
+                subject, Problem(code="InternalError", message=f"{type(error).__name__}: {error}")
             )
         outcome.duration_ms = round((time.monotonic() - started) * 1000)
         return report(outcome, secrets, self.settings.notify_topic)
 
     # -- inputs → rows -----------------------------------------------------------------------
-    def uri_of(self, source: Input) -> str:
-        if isinstance(source, ObjectInput):
-            return f"{self.settings.storage_scheme}://{source.bucket}/{source.key}"
-        return "inline"
-
     def is_own_export(self, source: Input) -> bool:
         """Our exports may land in a watched bucket: never let them trigger an export."""
         return isinstance(source, ObjectInput) and source.key.startswith(
             self.settings.export_prefix
         )
 
-    def object_storage(self, signer: HuaweiCredentials) -> ObjectStorage:
-        return ObjectStorage(
-            lambda: make_s3_client(self.settings, signer), self.settings.storage_scheme
-        )
-
     @contextmanager
-    def rows(self, source: Input, storage: ObjectStorage) -> Iterator[Iterator[RawRow]]:
+    def rows(self, source: Input, edges: Edges) -> Iterator[Iterator[RawRow]]:
         if isinstance(source, InlineInput):
             yield inline_rows(source.items)
-            return
-        with storage.open(source.bucket, source.key, source.version_id) as stream:
-            yield csv_rows(stream, self.uri_of(source))
+        elif isinstance(source, CsvInput):
+            yield csv_rows(io.BytesIO(source.content), "the request body")
+        elif isinstance(source, ObjectInput):
+            with edges.storage.open(source.bucket, source.key, source.version_id) as stream:
+                yield csv_rows(stream, uri_of(source, self.settings.storage_scheme))
+        elif isinstance(source, DiscoveryInput):
+            filters = (
+                source.filters
+                if source.filters is not None
+                else (self.settings.discover_filters or {})
+            )
+            yield inline_rows(self.discovered(edges, filters))
+        else:
+            raise TypeError(f"no reader for {type(source).__name__}")
+
+    def discovered(self, edges: Edges, filters: dict[str, Any] | Any) -> list[dict[str, Any]]:
+        try:
+            return list(edges.sms.list_sources(filters, retry=self.retry_policy()))
+        except ExportError as error:
+            raise InputError(
+                "DiscoveryFailed",
+                f"ListServers failed: {error.error_code} ({error.error_msg})",
+                retryable=error.retryable,
+            ) from None
 
     # -- export → store ----------------------------------------------------------------------
     def export_store(self, source: Input, storage: ObjectStorage) -> ExportStore:
@@ -173,26 +205,48 @@ class Flow:
         return BucketExports(storage, bucket)
 
     def export_folder(self, source: Input) -> str:
-        """Deterministic: the same input always maps to the same keys."""
+        """Deterministic: the same input (or redelivered message) maps to the same keys."""
         if isinstance(source, ObjectInput):
             return f"{self.settings.export_prefix}{source.bucket}/{source.key}"
-        return f"{self.settings.export_prefix}inline/{self.invocation.request_id}"
+        kind = "discovery" if isinstance(source, DiscoveryInput) else "inline"
+        return f"{self.settings.export_prefix}{kind}/{source.origin or self.invocation.request_id}"
 
     def export(
-        self, batches: list[Batch], signer: HuaweiCredentials, exports: ExportStore, folder: str
+        self, batches: list[Batch], edges: Edges, exports: ExportStore, folder: str
     ) -> list[BatchResult]:
         if not batches:
             return []
-        api = SmsApi(self.settings, signer)  # imports the SDK: only when there is work
-        policy = RetryPolicy(
+        runner = BatchRunner(
+            export_and_store(edges.sms, exports, folder),
+            self.retry_policy(),
+            self.settings.max_concurrency,
+        )
+        return runner.run(batches)
+
+    def retry_policy(self) -> RetryPolicy:
+        return RetryPolicy(
             self.settings.max_attempts,
             self.settings.retry_base_seconds,
             self.settings.retry_max_seconds,
         )
-        runner = BatchRunner(
-            export_and_store(api, exports, folder), policy, self.settings.max_concurrency
+
+
+class Edges:
+    """The adapters one input needs, built on first use (the SDK and boto3 are heavy)."""
+
+    def __init__(self, settings: Settings, signer: HuaweiCredentials) -> None:
+        self.settings = settings
+        self.signer = signer
+
+    @cached_property
+    def sms(self) -> SmsApi:
+        return SmsApi(self.settings, self.signer)
+
+    @cached_property
+    def storage(self) -> ObjectStorage:
+        return ObjectStorage(
+            lambda: make_s3_client(self.settings, self.signer), self.settings.storage_scheme
         )
-        return runner.run(batches)
 
 
 def export_and_store(api: SmsApi, exports: ExportStore, folder: str) -> ExportOne:

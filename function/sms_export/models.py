@@ -47,6 +47,7 @@ class Problem(BaseModel):
 
     code: str
     message: str
+    retryable: bool = False
 
 
 class RowCounts(BaseModel):
@@ -74,6 +75,7 @@ class BatchResult(BaseModel):
     http_status: int | None = None
     request_id: str | None = None
     attempts: int = 0
+    retryable: bool = False  # failed or pending, and a later attempt could succeed
 
 
 class Notification(BaseModel):
@@ -91,9 +93,11 @@ class Outcome(BaseModel):
     trigger: str
     input: str
     request_id: str
+    message_id: str | None = None  # the queue or topic message the input came in
     rows: RowCounts = RowCounts()
     batches: list[BatchResult] = []
     rejected: list[Rejection] = []
     error: Problem | None = None
+    retryable: bool = False  # not everything was done, and trying again could finish it
     notification: Notification | None = None
     duration_ms: int = 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from sms_export.models import (
@@ -17,6 +18,26 @@ from sms_export.models import (
 REDACTED = "***"
 
 
+@dataclass(frozen=True)
+class Subject:
+    """What an outcome is about: which input, from which trigger and invocation."""
+
+    trigger: str
+    input_uri: str
+    request_id: str
+    message_id: str | None = None
+
+    def outcome(self, status: OutcomeStatus, **fields: Any) -> Outcome:
+        return Outcome(
+            status=status,
+            trigger=self.trigger,
+            input=self.input_uri,
+            request_id=self.request_id,
+            message_id=self.message_id,
+            **fields,
+        )
+
+
 def status_of(rows: RowCounts, error: Problem | None) -> OutcomeStatus:
     if error is not None or rows.exported == 0:
         return "failed"
@@ -26,16 +47,12 @@ def status_of(rows: RowCounts, error: Problem | None) -> OutcomeStatus:
 
 
 def summarise(
+    subject: Subject,
     *,
-    trigger: str,
-    input_uri: str,
-    request_id: str,
     valid: int,
     rejected: list[Rejection],
     duplicates: int,
     batches: list[BatchResult],
-    error: Problem | None = None,
-    duration_ms: int = 0,
 ) -> Outcome:
     rows = RowCounts(
         received=valid + len(rejected),
@@ -44,43 +61,25 @@ def summarise(
         duplicates=duplicates,
         exported=sum(batch.size for batch in batches if batch.status == "exported"),
     )
-    if error is None and rows.received == 0:
-        error = Problem(code="NoRows", message=f"{input_uri} holds no rows to export.")
-    return Outcome(
-        status=status_of(rows, error),
-        trigger=trigger,
-        input=input_uri,
-        request_id=request_id,
+    error = None
+    if rows.received == 0:
+        error = Problem(code="NoRows", message=f"{subject.input_uri} holds no rows to export.")
+    return subject.outcome(
+        status_of(rows, error),
         rows=rows,
         batches=batches,
         rejected=rejected,
         error=error,
-        duration_ms=duration_ms,
+        retryable=any(batch.retryable for batch in batches),
     )
 
 
-def failed(
-    *, trigger: str, input_uri: str, request_id: str, code: str, message: str, duration_ms: int = 0
-) -> Outcome:
-    return summarise(
-        trigger=trigger,
-        input_uri=input_uri,
-        request_id=request_id,
-        valid=0,
-        rejected=[],
-        duplicates=0,
-        batches=[],
-        duration_ms=duration_ms,
-        error=Problem(code=code, message=message),
-    )
+def failed(subject: Subject, error: Problem) -> Outcome:
+    return subject.outcome("failed", error=error, retryable=error.retryable)
 
 
-def ignored(*, trigger: str, input_uri: str, request_id: str, reason: str) -> Outcome:
-    outcome = failed(
-        trigger=trigger, input_uri=input_uri, request_id=request_id, code="Ignored", message=reason
-    )
-    outcome.status = "ignored"
-    return outcome
+def ignored(subject: Subject, reason: str) -> Outcome:
+    return subject.outcome("ignored", error=Problem(code="Ignored", message=reason))
 
 
 def redact(value: Any, secrets: Iterable[str]) -> Any:

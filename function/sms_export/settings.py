@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from typing import Any
+
+from pydantic import Field, Json, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from sms_export.errors import ConfigurationError
@@ -45,6 +47,9 @@ class Settings(BaseSettings):
     storage_endpoint: str | None = None
     storage_region: str | None = None
 
+    # What a timer or a Scheduled Event exports: ListServers filters, as JSON
+    discover_filters: Json[dict[str, Any]] | None = None
+
     # Where the outcome is published
     notify_topic: str | None = None
 
@@ -69,6 +74,13 @@ class Settings(BaseSettings):
     def storage_scheme(self) -> str:
         """How object URIs are written in outcomes: OBS through its endpoint, else S3."""
         return "obs" if self.storage_endpoint else "s3"
+
+    @classmethod
+    def load_or_none(cls) -> Settings | None:
+        try:
+            return cls.load()
+        except ConfigurationError:
+            return None
 
     @classmethod
     def load(cls) -> Settings:

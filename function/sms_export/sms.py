@@ -5,14 +5,16 @@ The SDK (about 220 ms and 570 modules to import) is imported only when a client 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from email.message import Message
+from functools import partial
 from pathlib import PurePosixPath
 from typing import Any, TypeVar
 
 from sms_export.credentials import HuaweiCredentials
-from sms_export.errors import ConfigurationError, ExportError
+from sms_export.errors import ConfigurationError, ExportError, InputError
+from sms_export.exporting import RetryPolicy
 from sms_export.models import Triple
 from sms_export.settings import Settings
 
@@ -29,6 +31,10 @@ class Download:
     filename: str | None
     chunks: Iterator[bytes]
     request_id: str | None
+
+
+def _once(action: Callable[[], T]) -> T:
+    return action()
 
 
 def _filename(content_disposition: str | None) -> str | None:
@@ -80,6 +86,30 @@ def classify(error: Exception) -> ExportError:
         detail = getattr(error, "error_msg", None) or str(error) or type(error).__name__
         return ExportError(type(error).__name__, str(detail)[:500], retryable=True)
     raise error
+
+
+DISCOVERY_PAGE_SIZE = 100
+DISCOVERY_FILTERS = (
+    "state",
+    "name",
+    "migproject",
+    "enterprise_project_id",
+    "connected",
+    "migration_cycle",
+)
+FILTER_ALIASES = {"migration_project": "migproject", "enterprise_project": "enterprise_project_id"}
+
+
+def list_filters(filters: Mapping[str, Any]) -> dict[str, Any]:
+    """ListServers query filters from a discovery request, by SDK name or a friendlier alias."""
+    chosen = {FILTER_ALIASES.get(name, name): value for name, value in filters.items()}
+    unknown = sorted(set(chosen) - set(DISCOVERY_FILTERS))
+    if unknown:
+        raise InputError(
+            "InvalidDiscovery",
+            f"Unknown discovery filter {', '.join(unknown)}; use {', '.join(DISCOVERY_FILTERS)}",
+        )
+    return chosen
 
 
 class SmsApi:
@@ -134,6 +164,42 @@ class SmsApi:
                 lambda raw: received.append(self._receive(raw, receive))
             )
             return received[0]
+        except Exception as error:  # classify() re-raises what it does not know
+            raise classify(error) from None
+
+    def list_sources(
+        self,
+        filters: Mapping[str, Any],
+        page: int = DISCOVERY_PAGE_SIZE,
+        retry: RetryPolicy | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        """Every source with consistency results (ListServers, all pages) as a row."""
+        from huaweicloudsdksms.v3 import ListServersRequest
+
+        query = list_filters(filters)
+        offset = 0
+        while True:
+            request = ListServersRequest(
+                is_consistency_result_exist=True, limit=page, offset=offset, **query
+            )
+            call = retry.call if retry is not None else _once
+            response = call(partial(self._call, self._client.list_servers, request))
+            servers = response.source_servers or []
+            for server in servers:
+                task = server.current_task
+                yield {
+                    "task_id": task.id if task else None,
+                    "source_id": server.id,
+                    "source_name": server.name,
+                }
+            offset += len(servers)
+            if not servers or offset >= (response.count or 0):
+                return
+
+    @staticmethod
+    def _call(method: Callable[[Any], T], request: Any) -> T:
+        try:
+            return method(request)
         except Exception as error:  # classify() re-raises what it does not know
             raise classify(error) from None
 

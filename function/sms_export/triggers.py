@@ -1,13 +1,24 @@
-"""Event → inputs. Recognition is a table: one entry per trigger, tried in order."""
+"""Event → inputs. Recognition is a table: one entry per trigger, tried in order.
+
+Message-carrying triggers (SQS, SNS, SMN, Kafka, timers, EventBridge) share one payload
+reader: a message may hold triples, an object reference, a discovery request, or a
+forwarded event, which is recognised with this same table.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any
+import base64
+import binascii
+import json
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any, Literal
 from urllib.parse import unquote_plus
 
 from sms_export.errors import InputError, UnknownEvent
+
+Event = Mapping[str, Any]
+Reply = Literal["outcome", "http", "sqs"]
 
 
 @dataclass(frozen=True)
@@ -15,6 +26,15 @@ class InlineInput:
     """Triples carried by the event itself."""
 
     items: list[Any]
+    origin: str | None = None  # the message it came in, for triggers that redeliver
+
+
+@dataclass(frozen=True)
+class CsvInput:
+    """A CSV document carried by the event (an HTTP body)."""
+
+    content: bytes
+    origin: str | None = None
 
 
 @dataclass(frozen=True)
@@ -25,16 +45,33 @@ class ObjectInput:
     key: str  # decoded
     etag: str | None = None
     version_id: str | None = None
+    origin: str | None = None
 
 
-Input = InlineInput | ObjectInput
-Event = Mapping[str, Any]
+@dataclass(frozen=True)
+class DiscoveryInput:
+    """Export whatever ListServers finds; `filters` None means the configured default."""
+
+    filters: Mapping[str, Any] | None = None
+    origin: str | None = None
+
+
+@dataclass(frozen=True)
+class UnusableInput:
+    """A message that can never succeed (not JSON, nothing recognisable): reported, not retried."""
+
+    error: InputError
+    origin: str | None = None
+
+
+Input = InlineInput | CsvInput | ObjectInput | DiscoveryInput | UnusableInput
 
 
 @dataclass(frozen=True)
 class Recognised:
     trigger: str
     inputs: list[Input]
+    reply: Reply = "outcome"
 
 
 @dataclass(frozen=True)
@@ -42,38 +79,117 @@ class Trigger:
     name: str
     matches: Callable[[Event], bool]
     extract: Callable[[Event], list[Input]]
+    reply: Reply = "outcome"
 
 
-def _inline(event: Event) -> list[Input]:
-    items = event["task_info"]
+# -- payloads ----------------------------------------------------------------------------------
+def object_reference(uri: Any) -> ObjectInput:
+    """`obs://bucket/key` or `s3://bucket/key`, as an operator writes it (not URL-encoded)."""
+    scheme, _, rest = str(uri).partition("://")
+    bucket, _, key = rest.partition("/")
+    if scheme not in ("obs", "s3") or not bucket or not key:
+        raise InputError(
+            "InvalidObjectReference",
+            f"object must look like obs://bucket/key or s3://bucket/key, not {uri!r}",
+        )
+    return ObjectInput(bucket, key)
+
+
+def discovery(request: Any) -> DiscoveryInput:
+    if request in (None, {}, True):
+        return DiscoveryInput(None)
+    if not isinstance(request, Mapping):
+        raise InputError("InvalidDiscovery", "discover must be an object of ListServers filters")
+    return DiscoveryInput(dict(request))
+
+
+def inline(items: Any) -> InlineInput:
     if not isinstance(items, list):
         raise InputError(
             "InvalidEvent",
             "task_info must be a list of objects with task_id, "
             f"source_id and source_name, not {type(items).__name__}",
         )
-    return [InlineInput(items)]
+    return InlineInput(items)
 
 
-def _is_storage_notification(event: Event) -> bool:
-    records = event.get("Records")
-    return (
-        isinstance(records, list)
-        and bool(records)
-        and all(
-            isinstance(record, Mapping) and isinstance(record.get("s3"), Mapping)
-            for record in records
-        )
+def parse_json(text: str | bytes, what: str) -> Any:
+    expected = (
+        'expected {"task_info": [...]}, {"object": "obs://bucket/key"} or {"discover": {...}}'
+    )
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        problem = f"{error.msg} at position {error.pos}"
+    except UnicodeDecodeError as error:
+        problem = f"not UTF-8 at byte {error.start}"
+    raise InputError("InvalidMessage", f"{what} is not JSON ({problem}); {expected}")
+
+
+def from_payload(payload: Any, what: str = "the message") -> list[Input]:
+    """Inputs held by a message body: JSON text or an already-parsed value."""
+    if isinstance(payload, (str, bytes)):
+        if not payload.strip():
+            raise InputError("EmptyMessage", f"{what} is empty")
+        payload = parse_json(payload, what)
+    if isinstance(payload, list):
+        return [InlineInput(payload)]
+    if isinstance(payload, Mapping):
+        if payload.get("Event") == "s3:TestEvent":
+            return []  # S3 says hello when a notification is configured
+        if payload.get("Type") == "Notification" and "Message" in payload:
+            return from_payload(payload["Message"], what)  # an SNS envelope (SNS → SQS)
+        for trigger in TRIGGERS:
+            if trigger.reply == "outcome" and trigger.matches(payload):
+                return trigger.extract(payload)
+    raise UnknownEvent(f"Unrecognised content in {what} ({describe(payload)})")
+
+
+def messages(items: Iterable[tuple[str | None, Any]]) -> list[Input]:
+    """One message's failure must not sink its neighbours: it becomes an UnusableInput."""
+    inputs: list[Input] = []
+    for origin, payload in items:
+        what = f"message {origin}" if origin else "the message"
+        try:
+            found = from_payload(payload, what)
+        except InputError as error:
+            inputs.append(UnusableInput(error, origin))
+            continue
+        inputs.extend(_with_origin(source, origin) for source in found)
+    return inputs
+
+
+def _with_origin(source: Input, origin: str | None) -> Input:
+    return replace(source, origin=origin) if origin and source.origin is None else source
+
+
+def describe(value: Any) -> str:
+    """The shape of what arrived, never its values (they may hold anything)."""
+    if isinstance(value, Mapping):
+        return f"top-level keys: {sorted(str(key) for key in value)[:12]}"
+    return f"a JSON {type(value).__name__}"
+
+
+# -- object storage ----------------------------------------------------------------------------
+def _records(event: Event, key: str = "Records") -> list[Any]:
+    records = event.get(key)
+    return records if isinstance(records, list) else []
+
+
+def is_s3_notification(event: Event) -> bool:
+    records = _records(event)
+    return bool(records) and all(
+        isinstance(r, Mapping) and isinstance(r.get("s3"), Mapping) for r in records
     )
 
 
-def _storage_objects(event: Event) -> list[Input]:
+def s3_objects(event: Event) -> list[Input]:
     inputs: list[Input] = []
     for record in event["Records"]:
         if not str(record.get("eventName", "ObjectCreated")).startswith("ObjectCreated"):
             continue  # deletions and other notifications carry nothing to export
         s3 = record["s3"]
-        stored = s3.get("object", {})
+        stored = s3["object"]
         # AWS and OBS send keys form-encoded: "+" for a space, "%2F" for "/".
         inputs.append(
             ObjectInput(
@@ -86,9 +202,151 @@ def _storage_objects(event: Event) -> list[Input]:
     return inputs
 
 
+def eventgrid_obs_object(event: Event) -> list[Input]:
+    if "ObjectCreated" not in str(event.get("type", "ObjectCreated")):
+        return []
+    obs = event["data"]["obs"]
+    stored = obs["object"]
+    # The EventGrid trigger is created with Key_encode = true: keys arrive encoded.
+    return [
+        ObjectInput(
+            obs["bucket"]["name"],
+            unquote_plus(stored["key"]),
+            stored.get("eTag"),
+            stored.get("versionId") if stored.get("versionId") != "null" else None,
+        )
+    ]
+
+
+def eventbridge_s3_object(event: Event) -> list[Input]:
+    detail = event["detail"]
+    stored = detail["object"]
+    return [
+        ObjectInput(
+            detail["bucket"]["name"],
+            unquote_plus(stored["key"]),
+            stored.get("etag"),
+            stored.get("version-id"),
+        )
+    ]
+
+
+# -- messages ----------------------------------------------------------------------------------
+def timer(event: Event) -> list[Input]:
+    user_event = event.get("user_event") or ""
+    if not str(user_event).strip():
+        return [DiscoveryInput(None)]
+    return from_payload(str(user_event), "the timer's user_event")
+
+
+def smn_messages(event: Event) -> list[Input]:
+    return messages(
+        (record["smn"].get("message_id"), record["smn"]["message"]) for record in event["record"]
+    )
+
+
+def dms_messages(event: Event) -> list[Input]:
+    return messages(
+        (f"{record.get('topic_id', 'topic')}#{number}", message)
+        for record in event["records"]
+        for number, message in enumerate(record.get("messages", []), start=1)
+    )
+
+
+def sqs_messages(event: Event) -> list[Input]:
+    return messages((record["messageId"], record["body"]) for record in event["Records"])
+
+
+def sns_messages(event: Event) -> list[Input]:
+    return messages(
+        (record["Sns"].get("MessageId"), record["Sns"]["Message"]) for record in event["Records"]
+    )
+
+
+def _source_is(field: str, value: str) -> Callable[[Event], bool]:
+    def matches(event: Event) -> bool:
+        records = _records(event)
+        return bool(records) and all(
+            isinstance(r, Mapping) and r.get(field) == value for r in records
+        )
+
+    return matches
+
+
+# -- HTTP --------------------------------------------------------------------------------------
+def http_body(event: Event) -> list[Input]:
+    body = event.get("body") or ""
+    try:
+        data = (
+            base64.b64decode(body, validate=True)
+            if event.get("isBase64Encoded")
+            else (body.encode("utf-8") if isinstance(body, str) else bytes(body))
+        )
+    except (binascii.Error, ValueError):
+        return [
+            UnusableInput(
+                InputError("InvalidBody", "isBase64Encoded is set but the body is not base64")
+            )
+        ]
+    headers = {str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()}
+    content_type = headers.get("content-type", "application/json").split(";")[0].strip()
+    if content_type in ("text/csv", "application/csv", "text/plain"):
+        return [CsvInput(data)]
+    try:
+        return from_payload(data, "the request body")
+    except InputError as error:
+        return [UnusableInput(error)]
+
+
+def is_http_v2(event: Event) -> bool:
+    context = event.get("requestContext")
+    return event.get("version") == "2.0" and isinstance(context, Mapping) and "http" in context
+
+
+def is_http_v1(event: Event) -> bool:
+    return "httpMethod" in event and isinstance(event.get("requestContext"), Mapping)
+
+
+def _has(key: str) -> Callable[[Event], bool]:
+    return lambda event: key in event
+
+
 TRIGGERS: tuple[Trigger, ...] = (
-    Trigger("direct", lambda event: "task_info" in event, _inline),
-    Trigger("storage", _is_storage_notification, _storage_objects),
+    # Payloads sent as they are: direct invocations, schedules with a custom Input.
+    Trigger("direct", _has("task_info"), lambda e: [inline(e["task_info"])]),
+    Trigger("object", _has("object"), lambda e: [object_reference(e["object"])]),
+    Trigger("discovery", _has("discover"), lambda e: [discovery(e["discover"])]),
+    # Object storage: S3 and FunctionGraph's classic OBS trigger, OBS via EventGrid, S3 via
+    # EventBridge.
+    Trigger("storage", is_s3_notification, s3_objects),
+    Trigger("eventgrid-obs", lambda e: e.get("source") == "HC.OBS.DWR", eventgrid_obs_object),
+    Trigger(
+        "eventbridge-s3",
+        lambda e: e.get("source") == "aws.s3" and e.get("detail-type") == "Object Created",
+        eventbridge_s3_object,
+    ),
+    # Schedules.
+    Trigger("timer", lambda e: e.get("trigger_type") == "TIMER", timer),
+    Trigger(
+        "schedule",
+        lambda e: e.get("source") == "aws.events" and e.get("detail-type") == "Scheduled Event",
+        lambda e: [DiscoveryInput(None)],
+    ),
+    # Event pipelines.
+    Trigger("sqs", _source_is("eventSource", "aws:sqs"), sqs_messages, reply="sqs"),
+    Trigger("sns", _source_is("EventSource", "aws:sns"), sns_messages),
+    Trigger("smn", lambda e: bool(_records(e, "record")), smn_messages),
+    Trigger("kafka", lambda e: e.get("trigger_type") == "KAFKA", dms_messages),
+    Trigger("rocketmq", lambda e: e.get("trigger_type") == "ROCKETMQ", dms_messages),
+    Trigger(
+        "eventbridge",
+        lambda e: "detail-type" in e and isinstance(e.get("detail"), Mapping),
+        lambda e: from_payload(e["detail"], "the event's detail"),
+    ),
+    # HTTP: FunctionGraph APIG and API Gateway REST (payload 1.0), Function URLs and HTTP APIs
+    # (payload 2.0).
+    Trigger("http", is_http_v2, http_body, reply="http"),
+    Trigger("http", is_http_v1, http_body, reply="http"),
 )
 
 
@@ -97,13 +355,12 @@ def recognise(event: Any) -> Recognised:
         for trigger in TRIGGERS:
             if trigger.matches(event):
                 try:
-                    return Recognised(trigger.name, trigger.extract(event))
+                    return Recognised(trigger.name, trigger.extract(event), trigger.reply)
                 except (KeyError, TypeError, AttributeError) as error:
                     raise InputError(
-                        "InvalidEvent", f"A {trigger.name} event without the expected {error}"
+                        "InvalidEvent", f"The {trigger.name} event lacks the field {error}"
                     ) from None
-    shape = sorted(event)[:8] if isinstance(event, Mapping) else type(event).__name__
     raise UnknownEvent(
-        f'Unrecognised event (top-level keys: {shape}). Send {{"task_info": [...]}} or an '
-        "object-storage upload notification."
+        f"Unrecognised event ({describe(event)}). Expected an object-storage notification, a "
+        'timer, a queue, topic or HTTP event, or a body such as {"task_info": [...]}.'
     )
