@@ -118,6 +118,8 @@ class SmsBackend:
     max_items: int = 200
     max_field_length: int = 255
     calls: list[ExportCall] = field(default_factory=list)
+    sources: list[dict[str, Any]] = field(default_factory=list)
+    listings: list[dict[str, str]] = field(default_factory=list)  # query of each ListServers
     faults: deque[Fault] = field(default_factory=deque)
     auth_failures: list[SignatureRejected] = field(default_factory=list)
     max_in_flight: int = 0
@@ -224,6 +226,65 @@ class SmsBackend:
                 raise ApiError(400, "SMS.9999", f"Invalid task_info item: {item!r}")
             items.append((fields[0], fields[1], fields[2]))
         return tuple(items)  # type: ignore[arg-type]
+
+    def add_source(
+        self,
+        source_id: str,
+        name: str,
+        task_id: str | None,
+        *,
+        has_results: bool = True,
+        state: str = "finished",
+        migproject: str = "default-project",
+        enterprise_project_id: str = "0",
+    ) -> None:
+        """A source server as ListServers describes it (the fields the function reads, and
+        the ones its filters match)."""
+        self.sources.append(
+            {
+                "id": source_id,
+                "name": name,
+                "ip": "192.0.2.10",
+                "state": state,
+                "os_type": "LINUX",
+                "connected": True,
+                "migproject": migproject,
+                "enterprise_project_id": enterprise_project_id,
+                "is_consistency_result_exist": has_results,
+                "current_task": {
+                    "id": task_id,
+                    "name": f"migrate-{name}",
+                    "type": "MIGRATE_FILE",
+                    "state": "MIGRATE_SUCCESS",
+                }
+                if task_id
+                else None,
+            }
+        )
+
+    def list_servers(self, query: Mapping[str, str]) -> tuple[int, list[dict[str, Any]]]:
+        """ListServers: filter, then page with limit (0 means 200) and offset."""
+        with self._lock:
+            self.listings.append(dict(query))
+        matching = [source for source in self.sources if self._matches(source, query)]
+        limit = int(query.get("limit") or 0) or 200
+        offset = int(query.get("offset") or 0)
+        if not 0 <= limit <= 200 or offset < 0:
+            raise ApiError(400, "SMS.9999", "limit must be 0 to 200 and offset at least 0")
+        return len(matching), matching[offset : offset + limit]
+
+    @staticmethod
+    def _matches(source: Mapping[str, Any], query: Mapping[str, str]) -> bool:
+        wanted = query.get("is_consistency_result_exist")
+        if wanted is not None and str(source["is_consistency_result_exist"]).lower() != wanted:
+            return False
+        if "name" in query and query["name"] not in source["name"]:
+            return False
+        return all(
+            str(source[key]) == query[key]
+            for key in ("state", "migproject", "enterprise_project_id")
+            if key in query
+        )
 
     # -- views for tests -------------------------------------------------------------------
     def exported_items(self) -> list[tuple[str, str, str]]:

@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler
 from typing import ClassVar
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from emulator.models import ApiError, ExportFile, Fault, SmsBackend
 from emulator.signing import SignatureRejected, SignedRequest, verify
@@ -137,6 +137,24 @@ def export_consistency_results(
     handler.send_file(request_id, file, fault)
 
 
-EmulatorRequestHandler.routes[("POST", "/v3/tasks/consistency-results/export")] = (
-    export_consistency_results
+def list_servers(
+    handler: EmulatorRequestHandler, request_id: str, request: SignedRequest, fault: Fault | None
+) -> None:
+    query = dict(parse_qsl(request.query, keep_blank_values=True))
+    try:
+        if fault is not None and fault.kind == "status":
+            raise ApiError(fault.status, fault.error_code, fault.error_msg)
+        count, page = handler.backend.list_servers(query)
+    except ApiError as error:
+        handler._send_error(request_id, error)
+        return
+    body = json.dumps({"count": count, "source_servers": page}).encode()
+    handler._send(200, request_id, "application/json;charset=UTF-8", body)
+
+
+EmulatorRequestHandler.routes.update(
+    {
+        ("POST", "/v3/tasks/consistency-results/export"): export_consistency_results,
+        ("GET", "/v3/sources"): list_servers,
+    }
 )
