@@ -83,4 +83,8 @@ class Aws:
         return {key: self.s3.get_object(Bucket=bucket, Key=key)["Body"].read() for key in keys}
 
     def exported_items(self, prefix: str = "consistency-results/") -> list[Triple]:
-        return [item for content in self.stored(prefix).values() for item in parse_export(content)]
+        """Items of every stored export (batch-* files, not the rejects report)."""
+        stored = self.stored(prefix)
+        return [
+            item for key in sorted(stored) if "/batch-" in key for item in parse_export(stored[key])
+        ]

@@ -45,6 +45,8 @@ def test_an_upload_is_exported_exactly_once_with_one_notification(
         "rejected": 0,
         "duplicates": 0,
         "exported": count,
+        "blank": 0,
+        "comments": 0,
     }
     exported = aws.exported_items()
     assert Counter(exported) == Counter(rows)  # every row, exactly once
@@ -239,7 +241,10 @@ def test_obs_settings_work_end_to_end_with_the_agency_credentials(
     assert outcome["status"] == "partial"
     (batch,) = outcome["batches"]
     assert batch["export"].startswith("obs://sms-input-obs/consistency-results/")
-    assert stored["KeyCount"] == 1
+    assert sorted(item["Key"].rsplit("/", 1)[1] for item in stored["Contents"]) == [
+        "batch-0001.csv",
+        "rejected.csv",
+    ]
 
 
 def test_obs_requests_are_virtual_hosted_sigv4_with_the_security_token() -> None:

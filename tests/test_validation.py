@@ -69,4 +69,9 @@ def test_check_rows_keeps_row_numbers_and_lets_valid_rows_through() -> None:
     ]
     checked = check_rows(rows)
     assert [t.task_id for t in checked.valid] == ["t-1", "t-2"]
-    assert checked.rejected == [Rejection(row=3, reason="task_id is empty")]
+    assert [(r.row, r.reason) for r in checked.rejected] == [(3, "task_id is empty")]
+    assert checked.rejected[0].values == {
+        "task_id": "",
+        "source_id": "s-1",
+        "source_name": "web-01",
+    }

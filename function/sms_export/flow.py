@@ -16,7 +16,7 @@ import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -25,10 +25,13 @@ from sms_export.batching import Batch, plan, unique
 from sms_export.credentials import HuaweiCredentials
 from sms_export.errors import ConfigurationError, ExportError, InputError
 from sms_export.exporting import BatchRunner, ExportOne, RetryPolicy
-from sms_export.models import BatchResult, Outcome, Problem
+from sms_export.models import BatchResult, Outcome, Problem, Rejection
 from sms_export.notify import log_error, log_line, publish
 from sms_export.outcome import Subject, failed, ignored, redact, summarise
-from sms_export.readers import RawRow, csv_rows, inline_rows
+from sms_export.readers import Limits, RawRow, Tally, inline_rows, read_rows
+from sms_export.rejects import CONTENT_TYPE as REJECTS_CONTENT_TYPE
+from sms_export.rejects import FILENAME as REJECTS_FILENAME
+from sms_export.rejects import rejects_csv
 from sms_export.replies import reply
 from sms_export.settings import Settings
 from sms_export.sms import Download, SmsApi
@@ -41,14 +44,14 @@ from sms_export.storage import (
     make_s3_client,
 )
 from sms_export.triggers import (
-    CsvInput,
     DiscoveryInput,
+    DocumentInput,
     InlineInput,
     Input,
     ObjectInput,
     UnusableInput,
 )
-from sms_export.validation import check_rows
+from sms_export.validation import CheckedRows, check_rows
 
 
 def handle(event: Any, context: Any) -> dict[str, Any]:
@@ -127,21 +130,16 @@ class Flow:
             secrets = signer.secrets()
             edges = Edges(self.settings, signer)
             exports = self.export_store(source, edges.storage)
-            with self.rows(source, edges) as rows:  # inputs → rows
+            folder = self.export_folder(source)
+            tally = Tally()
+            with self.rows(source, edges, tally) as rows:  # inputs → rows
                 checked = check_rows(rows)  # rows → valid triples + rejections
             if not checked.valid and not checked.rejected and isinstance(source, DiscoveryInput):
                 outcome = ignored(subject, "discovery found no source with consistency results")
             else:
-                triples, duplicates = unique(checked.valid)
-                batches = plan(triples, self.settings.batch_size, self.settings.max_request_bytes)
-                results = self.export(batches, edges, exports, self.export_folder(source))
-                outcome = summarise(
-                    subject,
-                    valid=len(checked.valid),
-                    rejected=checked.rejected,
-                    duplicates=duplicates,
-                    batches=results,
-                )
+                outcome = self.export_rows(subject, checked, edges, exports, folder)
+                outcome.rows.blank, outcome.rows.comments = tally.blank, tally.comments
+                outcome.rejects_report = self.store_rejects(checked.rejected, exports, folder)
         except InputError as error:
             outcome = failed(subject, problem(error))
         except Exception as error:  # a bug must still leave a record, never a bare trace
@@ -160,14 +158,27 @@ class Flow:
         )
 
     @contextmanager
-    def rows(self, source: Input, edges: Edges) -> Iterator[Iterator[RawRow]]:
+    def rows(self, source: Input, edges: Edges, tally: Tally) -> Iterator[Iterator[RawRow]]:
+        limits = Limits(self.settings.max_input_bytes, self.settings.max_rows)
         if isinstance(source, InlineInput):
             yield inline_rows(source.items)
-        elif isinstance(source, CsvInput):
-            yield csv_rows(io.BytesIO(source.content), "the request body")
+        elif isinstance(source, DocumentInput):
+            yield read_rows(
+                io.BytesIO(source.content),
+                "the request body",
+                content_type=source.content_type,
+                limits=limits,
+                tally=tally,
+            )
         elif isinstance(source, ObjectInput):
-            with edges.storage.open(source.bucket, source.key, source.version_id) as stream:
-                yield csv_rows(stream, uri_of(source, self.settings.storage_scheme))
+            with edges.storage.open(source.bucket, source.key, source.version_id) as stored:
+                yield read_rows(
+                    stored.stream,
+                    source.key,
+                    content_type=stored.content_type,
+                    limits=limits,
+                    tally=tally,
+                )
         elif isinstance(source, DiscoveryInput):
             filters = (
                 source.filters
@@ -188,7 +199,48 @@ class Flow:
                 retryable=error.retryable,
             ) from None
 
-    # -- export → store ----------------------------------------------------------------------
+    # -- valid batches → export → store → outcome --------------------------------------------
+    def export_rows(
+        self,
+        subject: Subject,
+        checked: CheckedRows,
+        edges: Edges,
+        exports: ExportStore,
+        folder: str,
+    ) -> Outcome:
+        triples, duplicates = unique(checked.valid)
+        outcome = partial(
+            summarise,
+            subject,
+            valid=len(checked.valid),
+            rejected=checked.rejected,
+            duplicates=duplicates,
+        )
+        if self.settings.strict_validation and checked.rejected:
+            refusal = Problem(
+                code="StrictValidation",
+                message=f"{len(checked.rejected)} rows were rejected and "
+                "STRICT_VALIDATION is on: nothing was exported",
+            )
+            return outcome(batches=[], error=refusal)
+        batches = plan(triples, self.settings.batch_size, self.settings.max_request_bytes)
+        return outcome(batches=self.export(batches, edges, exports, folder))
+
+    def store_rejects(
+        self, rejected: list[Rejection], exports: ExportStore, folder: str
+    ) -> str | None:
+        if not rejected:
+            return None
+        report = rejects_csv(rejected)
+        try:
+            stored = exports.put(
+                f"{folder}/{REJECTS_FILENAME}", [report], REJECTS_CONTENT_TYPE, REJECTS_FILENAME
+            )
+        except ExportError as error:
+            log_error(f"The rejects report could not be stored: {error}", [])
+            return None
+        return stored.uri
+
     def export_store(self, source: Input, storage: ObjectStorage) -> ExportStore:
         settings = self.settings
         if settings.export_bucket and settings.export_dir:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 MAX_FIELD_LENGTH = 255
 FIELDS = ("task_id", "source_id", "source_name")
@@ -40,6 +40,8 @@ class Triple(BaseModel):
 class Rejection(BaseModel):
     row: int
     reason: str
+    # What the row held, for the rejects report; kept out of the outcome (it may be long).
+    values: dict[str, str] | None = Field(default=None, exclude=True)
 
 
 class Problem(BaseModel):
@@ -56,6 +58,8 @@ class RowCounts(BaseModel):
     rejected: int = 0
     duplicates: int = 0
     exported: int = 0
+    blank: int = 0  # blank rows skipped
+    comments: int = 0  # `#` comment rows skipped
 
 
 BatchStatus = Literal["exported", "failed", "pending"]
@@ -97,6 +101,7 @@ class Outcome(BaseModel):
     rows: RowCounts = RowCounts()
     batches: list[BatchResult] = []
     rejected: list[Rejection] = []
+    rejects_report: str | None = None  # CSV of the rejected rows, stored beside the exports
     error: Problem | None = None
     retryable: bool = False  # not everything was done, and trying again could finish it
     notification: Notification | None = None

@@ -53,6 +53,7 @@ def summarise(
     rejected: list[Rejection],
     duplicates: int,
     batches: list[BatchResult],
+    error: Problem | None = None,
 ) -> Outcome:
     rows = RowCounts(
         received=valid + len(rejected),
@@ -61,8 +62,7 @@ def summarise(
         duplicates=duplicates,
         exported=sum(batch.size for batch in batches if batch.status == "exported"),
     )
-    error = None
-    if rows.received == 0:
+    if error is None and rows.received == 0:
         error = Problem(code="NoRows", message=f"{subject.input_uri} holds no rows to export.")
     return subject.outcome(
         status_of(rows, error),

@@ -1,22 +1,88 @@
-"""Inputs → numbered raw rows, streamed. Numbers are what an operator sees: for a CSV
-file the spreadsheet row (the header is row 1), for inline items their 1-based position."""
+"""Inputs → numbered raw rows, streamed where the format allows.
+
+Numbers are what an operator sees: the spreadsheet row for CSV and xlsx files (the header
+is row 1; blank and comment rows keep their numbers), the line for JSON Lines, and the
+1-based position for JSON lists and inline items.
+"""
 
 from __future__ import annotations
 
 import csv
-import io
-from collections.abc import Iterable, Iterator, Mapping
+import itertools
+import json
+import shutil
+import tempfile
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any, BinaryIO
+from pathlib import PurePosixPath
+from typing import Any, BinaryIO, Literal
 
+from sms_export.decoding import SAMPLE_SIZE, text_lines, uncompressed
 from sms_export.errors import InputError
 from sms_export.models import FIELDS
+
+Format = Literal["csv", "json", "jsonl", "xlsx"]
+DELIMITERS = (",", ";", "\t")
+# Header names, compared with case, spaces, hyphens and underscores ignored.
+HEADER_NAMES = {
+    "taskid": "task_id",
+    "sourceid": "source_id",
+    "sourcename": "source_name",
+    # The names the SMS console uses.
+    "任务id": "task_id",
+    "源端id": "source_id",
+    "源端名称": "source_name",
+}
+EXTENSIONS: dict[str, Format] = {
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".txt": "csv",
+    ".json": "json",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".xlsx": "xlsx",
+}
+CONTENT_TYPES: dict[str, Format] = {
+    "text/csv": "csv",
+    "application/csv": "csv",
+    "text/tab-separated-values": "csv",
+    "text/plain": "csv",
+    "application/json": "json",
+    "application/x-ndjson": "jsonl",
+    "application/jsonl": "jsonl",
+    "application/x-jsonlines": "jsonl",
+    "application/jsonlines": "jsonl",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
+}
+ZIP_MAGIC = b"PK\x03\x04"
 
 
 @dataclass(frozen=True)
 class RawRow:
     number: int
-    fields: Mapping[str, Any] | Any  # whatever the input held; validation decides
+    fields: Any  # usually a mapping of field → value; validation decides what it is
+
+
+@dataclass(frozen=True)
+class Unparsed:
+    """A row that could not even be parsed (a JSON Lines line that is not JSON)."""
+
+    reason: str
+
+
+@dataclass
+class Limits:
+    max_bytes: int = 10 * 1024 * 1024
+    max_rows: int = 100_000
+
+
+@dataclass
+class Tally:
+    """Rows skipped on purpose, counted for the outcome."""
+
+    blank: int = 0
+    comments: int = 0
 
 
 def inline_rows(items: Iterable[Any]) -> Iterator[RawRow]:
@@ -24,50 +90,238 @@ def inline_rows(items: Iterable[Any]) -> Iterator[RawRow]:
         yield RawRow(number, item)
 
 
-def _column_name(header: str) -> str:
-    return header.strip().lower()
+def read_rows(
+    stream: BinaryIO,
+    name: str,
+    *,
+    content_type: str | None = None,
+    limits: Limits | None = None,
+    tally: Tally | None = None,
+) -> Iterator[RawRow]:
+    """Rows of a file in any supported format, gzip-compressed or not."""
+    limits = limits or Limits()
+    data = uncompressed(stream, limits.max_bytes, name)
+    fmt = detect_format(name, content_type, data.peek(SAMPLE_SIZE)[:SAMPLE_SIZE])
+    reader: Callable[[BinaryIO, str, Tally], Iterator[RawRow]] = READERS[fmt]
+    rows = reader(data, name, tally or Tally())
+    return _capped(rows, limits.max_rows, name)
 
 
-def csv_rows(stream: BinaryIO, name: str = "the file") -> Iterator[RawRow]:
-    """Rows of a UTF-8 CSV file (BOM optional, LF or CRLF) whose header names the fields."""
-    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+def detect_format(name: str, content_type: str | None, head: bytes) -> Format:
+    """By extension (after any .gz), else content type, else the content's first bytes."""
+    path = PurePosixPath(name.lower())
+    suffix = PurePosixPath(path.stem).suffix if path.suffix == ".gz" else path.suffix
+    if suffix in EXTENSIONS:
+        return EXTENSIONS[suffix]
+    media = (content_type or "").split(";")[0].strip().lower()
+    if media in CONTENT_TYPES:
+        return CONTENT_TYPES[media]
+    if head.startswith(ZIP_MAGIC):
+        return "xlsx"
+    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if stripped.startswith(b"["):
+        return "json"
+    if stripped.startswith(b"{"):
+        return "json" if b"task_info" in head[:200] else "jsonl"
+    return "csv"
+
+
+def _capped(rows: Iterator[RawRow], max_rows: int, name: str) -> Iterator[RawRow]:
+    for count, row in enumerate(rows, start=1):
+        if count > max_rows:
+            raise InputError(
+                "TooManyRows",
+                f"{name} has more than MAX_ROWS ({max_rows:,}) rows; split it into several files",
+            )
+        yield row
+
+
+# -- tables: CSV and xlsx --------------------------------------------------------------------
+def normalise_header(cell: str) -> str:
+    text = unicodedata.normalize("NFKC", cell).casefold()
+    return "".join(ch for ch in text if not ch.isspace() and ch not in "-_")
+
+
+def looks_like_data(cells: list[str]) -> bool:
+    """A headerless file is accepted only when its first row is plainly data: exactly three
+    cells whose first two are SMS ids (UUIDs). A mistyped header ("task,source,name") is
+    never taken for data, so it cannot be exported by mistake."""
+    values = [cell.strip() for cell in cells if cell.strip()]
+    return len(values) == 3 and all(_is_uuid(value) for value in values[:2])
+
+
+def _is_uuid(value: str) -> bool:
+    parts = value.split("-")
+    return [len(part) for part in parts] == [8, 4, 4, 4, 12] and all(
+        ch in "0123456789abcdefABCDEF" for part in parts for ch in part
+    )
+
+
+def _columns(header: list[str], name: str) -> dict[str, int] | None:
+    """Where each field is, from the header row; None when the row is data, not a header."""
+    names = [normalise_header(cell) for cell in header]
+    seen = [n for n in names if n]
+    repeated = sorted({header[i].strip() for i, n in enumerate(names) if n and seen.count(n) > 1})
+    if repeated:
+        raise InputError(
+            "DuplicateColumns", f"{name} names a column more than once: {', '.join(repeated)}"
+        )
+    positions = {HEADER_NAMES[n]: i for i, n in enumerate(names) if n in HEADER_NAMES}
+    missing = [field for field in FIELDS if field not in positions]
+    if not missing:
+        return positions
+    if not positions and looks_like_data(header):
+        return None
+    found = ", ".join(repr(cell.strip()) for cell in header if cell.strip()) or "none"
+    raise InputError(
+        "MissingColumns",
+        f"{name} has no column {', '.join(missing)}. Columns found: {found}; "
+        f"expected a header naming {', '.join(FIELDS)} (or 任务ID, 源端ID, 源端名称).",
+    )
+
+
+def table_rows(
+    records: Iterable[tuple[int, list[str]]], name: str, tally: Tally
+) -> Iterator[RawRow]:
+    """Numbered cell lists → rows keyed by field; blank and `#` comment rows skipped."""
+    positions: dict[str, int] | None = None
+    for number, cells in records:
+        if not any(cell.strip() for cell in cells):
+            tally.blank += 1
+            continue
+        if cells[0].lstrip().startswith("#"):
+            tally.comments += 1
+            continue
+        if positions is None:
+            found = _columns(cells, name)
+            positions = found or dict(zip(FIELDS, range(3), strict=True))
+            if found is not None:
+                continue  # the header row
+        yield RawRow(
+            number,
+            {field: cells[index] for field, index in positions.items() if index < len(cells)},
+        )
+    if positions is None:
+        raise InputError(
+            "NoRows",
+            f"{name} is empty: expected a header row "
+            f"{','.join(FIELDS)} followed by one row per source.",
+        )
+
+
+def _delimiter(line: str) -> str:
+    counts = {delimiter: _count_outside_quotes(line, delimiter) for delimiter in DELIMITERS}
+    best = max(DELIMITERS, key=lambda delimiter: counts[delimiter])
+    return best if counts[best] else ","
+
+
+def _count_outside_quotes(line: str, delimiter: str) -> int:
+    count, quoted = 0, False
+    for character in line:
+        if character == '"':
+            quoted = not quoted
+        elif character == delimiter and not quoted:
+            count += 1
+    return count
+
+
+def csv_rows(
+    stream: BinaryIO, name: str = "the file", tally: Tally | None = None
+) -> Iterator[RawRow]:
+    """Comma, semicolon or tab separated, chosen from the header line; quoted fields may
+    hold separators, quotes and line breaks."""
+    lines = text_lines(stream, name)
+    leading: list[str] = []
+    for line in lines:
+        leading.append(line)
+        if line.strip() and not line.lstrip().startswith("#"):
+            break
+    delimiter = _delimiter(leading[-1]) if leading else ","
+    reader = csv.reader(itertools.chain(leading, lines), delimiter=delimiter, strict=True)
     try:
-        records = enumerate(csv.reader(text), start=1)
-        header = next((cells for _, cells in records if any(cell.strip() for cell in cells)), None)
-        if header is None:
+        yield from table_rows(enumerate(reader, start=1), name, tally or Tally())
+    except csv.Error as error:
+        raise InputError(
+            "UnreadableFile", f"{name} is not valid CSV (record {reader.line_num}): {error}"
+        ) from None
+
+
+def xlsx_rows(stream: BinaryIO, name: str, tally: Tally) -> Iterator[RawRow]:
+    """The first sheet, read with openpyxl's read-only (streaming) mode."""
+    from zipfile import BadZipFile
+
+    from openpyxl import load_workbook
+
+    # A zip archive needs random access: spool it (the size is already capped).
+    with tempfile.TemporaryFile() as spooled:
+        shutil.copyfileobj(stream, spooled)
+        spooled.seek(0)
+        try:
+            workbook = load_workbook(spooled, read_only=True, data_only=True)
+        except (BadZipFile, KeyError, ValueError, OSError) as error:
             raise InputError(
-                "NoRows",
-                f"{name} is empty: expected a header row "
-                f"{','.join(FIELDS)} followed by one row per source.",
+                "UnreadableFile", f"{name} is not a valid .xlsx workbook: {error}"
+            ) from None
+        try:
+            sheet = workbook.worksheets[0]
+            records = (
+                (number, [_cell_text(value) for value in values])
+                for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)
             )
-        columns = [_column_name(cell) for cell in header]
-        missing = [field for field in FIELDS if field not in columns]
-        if missing:
-            found = ", ".join(repr(cell) for cell in header) or "none"
-            raise InputError(
-                "MissingColumns",
-                f"{name} has no column {', '.join(missing)}. Columns found: {found}; "
-                f"expected a header row naming {', '.join(FIELDS)}.",
-            )
-        positions = {field: columns.index(field) for field in FIELDS}
-        for number, cells in records:
-            if not any(cell.strip() for cell in cells):
-                continue
-            yield RawRow(
-                number,
-                {
-                    field: cells[position]
-                    for field, position in positions.items()
-                    if position < len(cells)
-                },
-            )
-    except UnicodeDecodeError as error:
+            yield from table_rows(records, name, tally)
+        finally:
+            workbook.close()
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # ids typed as numbers come back as floats
+    return str(value)
+
+
+# -- JSON and JSON Lines ---------------------------------------------------------------------
+def json_rows(stream: BinaryIO, name: str, tally: Tally) -> Iterator[RawRow]:
+    """The API body {"task_info": [...]} or a list of objects (read whole: size is capped)."""
+    try:
+        document = json.loads(stream.read())
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise InputError("UnreadableFile", f"{name} is not valid JSON: {error}") from None
+    items = document.get("task_info") if isinstance(document, dict) else document
+    if not isinstance(items, list):
         raise InputError(
             "UnreadableFile",
-            f"{name} is not UTF-8 text ({error.reason} at byte {error.start} of "
-            f"a read block); save it as CSV UTF-8.",
-        ) from None
-    except csv.Error as error:
-        raise InputError("UnreadableFile", f"{name} is not a valid CSV file: {error}") from None
-    finally:
-        text.detach()
+            f'{name} must hold {{"task_info": [...]}} or a '
+            "list of objects with task_id, source_id, source_name",
+        )
+    if not items:
+        raise InputError("NoRows", f"{name} holds no rows to export.")
+    yield from inline_rows(items)
+
+
+def jsonl_rows(stream: BinaryIO, name: str, tally: Tally) -> Iterator[RawRow]:
+    """One object per line; a line that is not JSON is rejected, not the whole file."""
+    found = False
+    for number, line in enumerate(text_lines(stream, name), start=1):
+        if not line.strip():
+            tally.blank += 1
+            continue
+        if line.lstrip().startswith("#"):
+            tally.comments += 1
+            continue
+        found = True
+        try:
+            yield RawRow(number, json.loads(line))
+        except json.JSONDecodeError as error:
+            yield RawRow(number, Unparsed(f"not valid JSON ({error.msg} at column {error.colno})"))
+    if not found:
+        raise InputError("NoRows", f"{name} holds no rows to export.")
+
+
+READERS: dict[Format, Callable[[BinaryIO, str, Tally], Iterator[RawRow]]] = {
+    "csv": csv_rows,
+    "json": json_rows,
+    "jsonl": jsonl_rows,
+    "xlsx": xlsx_rows,
+}

@@ -40,6 +40,11 @@ class Settings(BaseSettings):
     retry_base_seconds: float = Field(2.0, ge=0)
     retry_max_seconds: float = Field(30.0, ge=0)
 
+    # Input files
+    max_input_bytes: int = Field(10 * 1024 * 1024, ge=1)
+    max_rows: int = Field(100_000, ge=1)
+    strict_validation: bool = False
+
     # Where exports go: a bucket (S3, or OBS through STORAGE_ENDPOINT) or a local folder
     export_bucket: str | None = None
     export_prefix: str = "consistency-results/"

@@ -66,6 +66,39 @@ def _content_disposition(filename: str | None) -> dict[str, str]:
     return {"ContentDisposition": f'attachment; filename="{filename}"'}
 
 
+@dataclass(frozen=True)
+class StoredObject:
+    """An input object being read."""
+
+    stream: BinaryIO
+    content_type: str | None
+
+    def __enter__(self) -> StoredObject:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stream.close()
+
+
+TRANSIENT_STORAGE_ERRORS = {
+    "SlowDown",
+    "InternalError",
+    "ServiceUnavailable",
+    "RequestTimeout",
+    "Throttling",
+    "ThrottlingException",
+    "503",
+    "500",
+}
+
+
+def _unreadable(uri: str, error: Exception) -> InputError:
+    code = _error_code(error)
+    # A response-less error (connection, timeout, cut stream) is worth another try.
+    transient = code in TRANSIENT_STORAGE_ERRORS or getattr(error, "response", None) is None
+    return InputError("InputUnreadable", f"Cannot read {uri}: {code}", retryable=transient)
+
+
 def _error_code(error: Exception) -> str:
     response = getattr(error, "response", None)
     if isinstance(response, dict):
@@ -120,22 +153,28 @@ class ObjectStorage:
     def uri(self, bucket: str, key: str) -> str:
         return f"{self.scheme}://{bucket}/{key}"
 
-    def open(self, bucket: str, key: str, version_id: str | None = None) -> BinaryIO:
+    def open(self, bucket: str, key: str, version_id: str | None = None) -> StoredObject:
         """Stream an object; it is never read whole into memory."""
         from botocore.exceptions import BotoCoreError, ClientError
 
+        uri = self.uri(bucket, key)
         try:
             response = (
                 self.client.get_object(Bucket=bucket, Key=key, VersionId=version_id)
                 if version_id
                 else self.client.get_object(Bucket=bucket, Key=key)
             )
-            body = response["Body"]
         except (ClientError, BotoCoreError) as error:
-            raise InputError(
-                "InputUnreadable", f"Cannot read {self.uri(bucket, key)}: {_error_code(error)}"
-            ) from None
-        return io.BufferedReader(ChunkReader(body.iter_chunks(CHUNK_SIZE)), CHUNK_SIZE)
+            raise _unreadable(uri, error) from None
+
+        def chunks() -> Iterator[bytes]:
+            try:
+                yield from response["Body"].iter_chunks(CHUNK_SIZE)
+            except (BotoCoreError, OSError) as error:
+                raise _unreadable(uri, error) from None
+
+        stream = io.BufferedReader(ChunkReader(chunks()), CHUNK_SIZE)
+        return StoredObject(stream, response.get("ContentType"))
 
     def put(
         self,

@@ -30,10 +30,11 @@ class InlineInput:
 
 
 @dataclass(frozen=True)
-class CsvInput:
-    """A CSV document carried by the event (an HTTP body)."""
+class DocumentInput:
+    """A file carried by the event itself (an HTTP body): CSV, JSON Lines, xlsx, gzip…"""
 
     content: bytes
+    content_type: str | None = None
     origin: str | None = None
 
 
@@ -64,7 +65,7 @@ class UnusableInput:
     origin: str | None = None
 
 
-Input = InlineInput | CsvInput | ObjectInput | DiscoveryInput | UnusableInput
+Input = InlineInput | DocumentInput | ObjectInput | DiscoveryInput | UnusableInput
 
 
 @dataclass(frozen=True)
@@ -289,9 +290,9 @@ def http_body(event: Event) -> list[Input]:
             )
         ]
     headers = {str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()}
-    content_type = headers.get("content-type", "application/json").split(";")[0].strip()
-    if content_type in ("text/csv", "application/csv", "text/plain"):
-        return [CsvInput(data)]
+    content_type = headers.get("content-type", "application/json")
+    if content_type.split(";")[0].strip().lower() != "application/json":
+        return [DocumentInput(data, content_type)]  # a file: CSV, JSON Lines, xlsx, gzip…
     try:
         return from_payload(data, "the request body")
     except InputError as error:

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from sms_export.models import FIELDS, MAX_FIELD_LENGTH, Rejection, Triple
-from sms_export.readers import RawRow
+from sms_export.readers import RawRow, Unparsed
 
 
 @dataclass
@@ -37,13 +37,16 @@ def _describe(error: ErrorDetails, fields: Mapping[str, Any]) -> str:
 
 
 def check_row(row: RawRow) -> Triple | Rejection:
+    if isinstance(row.fields, Unparsed):
+        return Rejection(row=row.number, reason=row.fields.reason)
     if not isinstance(row.fields, Mapping):
         return Rejection(row=row.number, reason="not an object with " + ", ".join(FIELDS))
     try:
         return Triple.model_validate(row.fields)
     except ValidationError as error:
         reasons = [_describe(detail, row.fields) for detail in error.errors()]
-        return Rejection(row=row.number, reason="; ".join(reasons))
+        values = {name: str(row.fields.get(name, "")) for name in FIELDS}
+        return Rejection(row=row.number, reason="; ".join(reasons), values=values)
 
 
 def check_rows(rows: Iterable[RawRow]) -> CheckedRows:

@@ -1,0 +1,161 @@
+"""Bytes → text lines, for files as operators produce them: the encoding is detected, never
+configured; compressed input is inflated on the fly; sizes are capped while streaming."""
+
+from __future__ import annotations
+
+import codecs
+import gzip
+import io
+import re
+import zlib
+from collections.abc import Iterator
+from typing import BinaryIO, cast
+
+from sms_export.errors import InputError
+
+CHUNK_SIZE = 64 * 1024
+SAMPLE_SIZE = 64 * 1024
+MAX_LINE = 1024 * 1024  # characters; a CSV row is never near this
+GZIP_MAGIC = b"\x1f\x8b"
+NUL = b"\x00"
+BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),  # Excel's "Unicode text"
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)")
+
+
+class LimitedReader(io.RawIOBase):
+    """Counts the bytes read and stops at `limit`, so a compression bomb stops early."""
+
+    def __init__(self, stream: BinaryIO, limit: int, name: str) -> None:
+        self._stream = stream
+        self._limit = limit
+        self._name = name
+        self.bytes_read = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview | bytearray) -> int:  # type: ignore[override]
+        data = self._stream.read(len(buffer))
+        self.bytes_read += len(data)
+        if self.bytes_read > self._limit:
+            raise InputError(
+                "InputTooLarge",
+                f"{self._name} is larger than MAX_INPUT_BYTES "
+                f"({self._limit:,} bytes, counted uncompressed)",
+            )
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def buffered(stream: BinaryIO) -> io.BufferedReader:
+    """A stream that can `peek`, which format and encoding detection need."""
+    if isinstance(stream, io.BufferedReader):
+        return stream
+    return io.BufferedReader(cast(io.RawIOBase, stream), CHUNK_SIZE)
+
+
+def uncompressed(stream: BinaryIO, limit: int, name: str) -> io.BufferedReader:
+    """The content as a buffered stream, gunzipped when it starts with the gzip magic."""
+    peeked = buffered(stream)
+    if peeked.peek(2)[:2] == GZIP_MAGIC:
+        inflated = cast(BinaryIO, gzip.GzipFile(fileobj=peeked, mode="rb"))
+        limited = LimitedReader(inflated, limit, name)
+        return io.BufferedReader(_GzipErrors(limited, name), CHUNK_SIZE)
+    return io.BufferedReader(LimitedReader(cast(BinaryIO, peeked), limit, name), CHUNK_SIZE)
+
+
+class _GzipErrors(io.RawIOBase):
+    def __init__(self, stream: LimitedReader, name: str) -> None:
+        self._stream = stream
+        self._name = name
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview | bytearray) -> int:  # type: ignore[override]
+        try:
+            return self._stream.readinto(buffer)
+        except (OSError, EOFError, zlib.error) as error:
+            raise InputError("UnreadableFile", f"{self._name} is not valid gzip: {error}") from None
+
+
+def detect_encoding(sample: bytes, name: str) -> str:
+    """UTF-8 (BOM optional), UTF-16 with BOM, or GB18030/GBK (Chinese Excel's default)."""
+    for bom, encoding in BOMS:
+        if sample.startswith(bom):
+            return encoding
+    if NUL in sample:
+        raise InputError(
+            "UnreadableFile",
+            f"{name} looks binary (a NUL byte at byte {sample.index(NUL)}), not a text file",
+        )
+    if _decodes(sample, "utf-8"):
+        return "utf-8"
+    if _decodes(sample, "gb18030"):
+        return "gb18030"
+    raise InputError(
+        "UnreadableFile",
+        f"{name} is neither UTF-8, UTF-16 nor GB18030 text "
+        f"(it fails as UTF-8 at byte {_failure(sample)})",
+    )
+
+
+def _decodes(sample: bytes, encoding: str) -> bool:
+    try:
+        codecs.getincrementaldecoder(encoding)().decode(sample, final=False)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _failure(sample: bytes) -> int:
+    try:
+        sample.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return error.start
+    return len(sample)
+
+
+def text_lines(source: BinaryIO, name: str) -> Iterator[str]:
+    """Decoded lines with their ends (CRLF, LF or CR); a decoding failure names its byte."""
+    stream = buffered(source)
+    encoding = detect_encoding(stream.peek(SAMPLE_SIZE)[:SAMPLE_SIZE], name)
+    decoder = codecs.getincrementaldecoder(encoding)()
+    consumed = 0
+    partial: list[str] = []  # the start of a line not yet ended, kept in pieces (no rescans)
+    partial_length = 0
+    while True:
+        chunk = stream.read(CHUNK_SIZE)
+        held_back = len(decoder.getstate()[0])  # bytes of a character split across chunks
+        try:
+            text = decoder.decode(chunk, final=not chunk)
+        except UnicodeDecodeError as error:
+            offset = consumed - held_back + error.start
+            raise InputError(
+                "UnreadableFile",
+                f"{name} is not valid {encoding.upper()} text: {error.reason} at byte {offset}",
+            ) from None
+        consumed += len(chunk)
+        if chunk and "\n" not in text and "\r" not in text:
+            partial.append(text)
+            partial_length += len(text)
+            if partial_length > MAX_LINE:
+                raise InputError("UnreadableFile", f"{name} has a line longer than "
+                                                   f"{MAX_LINE:,} characters: not a table")
+            continue
+        pending = "".join(partial) + text
+        # A CR at the very end may be the first half of a CRLF: keep it for the next chunk.
+        end = len(pending) - 1 if chunk and pending.endswith("\r") else len(pending)
+        position = 0
+        for match in _LINE.finditer(pending, 0, end):
+            yield match.group()
+            position = match.end()
+        partial, partial_length = [pending[position:]], len(pending) - position
+        if not chunk:
+            if partial_length:
+                yield pending[position:]
+            return
