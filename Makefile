@@ -8,10 +8,11 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: run test lint clean
 
-$(STAMP): requirements.txt requirements-dev.txt
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --no-deps --editable .  # the sms-export command
 	touch $(STAMP)
 
 ## Run the function locally on the samples in events/, against the embedded emulator and moto.

@@ -144,8 +144,10 @@ def text_lines(source: BinaryIO, name: str) -> Iterator[str]:
             partial.append(text)
             partial_length += len(text)
             if partial_length > MAX_LINE:
-                raise InputError("UnreadableFile", f"{name} has a line longer than "
-                                                   f"{MAX_LINE:,} characters: not a table")
+                raise InputError(
+                    "UnreadableFile",
+                    f"{name} has a line longer than {MAX_LINE:,} characters: not a table",
+                )
             continue
         pending = "".join(partial) + text
         # A CR at the very end may be the first half of a CRLF: keep it for the next chunk.

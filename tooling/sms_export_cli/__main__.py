@@ -1,0 +1,3 @@
+from sms_export_cli.app import main
+
+main()
