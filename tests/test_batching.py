@@ -59,8 +59,8 @@ def test_halving_labels_parts() -> None:
     (batch,) = plan(make(triples(5)), 200, 10**9)
     first, second = halve(batch)
     assert (len(first.triples), len(second.triples)) == (2, 3)
-    assert (first.label, second.label) == ("0001.1", "0001.2")
-    assert halve(second)[1].label == "0001.2.2"
+    assert (first.label, second.label) == ("0001-1", "0001-2")
+    assert halve(second)[1].label == "0001-2-2"
 
 
 def test_encoded_size_is_exactly_the_body_the_sdk_sends() -> None:

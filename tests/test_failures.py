@@ -11,6 +11,7 @@ import pytest
 import index
 from emulator import EmulatorServer, Fault
 from localrun.contexts import LambdaContext
+from sms_export.errors import RetryLater
 from tests.support import Aws, csv_text, parse_export, triples
 
 
@@ -68,7 +69,10 @@ def test_transient_faults_are_retried_until_exported(
     (batch,) = outcome["batches"]
     assert batch["attempts"] == attempts
     assert stored_items(out) == triples(5)  # whole, once, and no partial file left behind
-    assert [p.name for p in out.rglob("*") if p.is_file()] == ["batch-0001.csv"]
+    assert sorted(p.name for p in out.rglob("*") if p.is_file()) == [
+        "batch-0001.csv",
+        "outcome.json",
+    ]
 
 
 def test_other_client_errors_are_not_retried_and_are_fully_reported(
@@ -91,8 +95,9 @@ def test_retries_are_bounded(
 ) -> None:
     monkeypatch.setenv("MAX_ATTEMPTS", "3")
     emulator.backend.inject(*[Fault.server_error(503)] * 5)
-    outcome = index.handler(direct_event(5), LambdaContext())
-    (batch,) = outcome["batches"]
+    with pytest.raises(RetryLater) as raised:  # so that the platform retries later
+        index.handler(direct_event(5), LambdaContext())
+    (batch,) = raised.value.answer["batches"]
     assert (batch["status"], batch["attempts"], batch["http_status"]) == ("failed", 3, 503)
     assert len(emulator.backend.calls) == 3
 
@@ -150,7 +155,9 @@ def test_a_failed_write_is_never_reported_exported(
     blocker.write_text("a file where the export folder should be")
     monkeypatch.setenv("EXPORT_DIR", str(blocker))
     monkeypatch.setenv("MAX_ATTEMPTS", "2")
-    outcome = index.handler(direct_event(3), LambdaContext())
+    with pytest.raises(RetryLater) as raised:
+        index.handler(direct_event(3), LambdaContext())
+    outcome = raised.value.answer
     (batch,) = outcome["batches"]
     assert batch["status"] == "failed"
     assert batch["error_code"] == "StorageWriteFailed"
@@ -163,9 +170,10 @@ def test_a_download_cut_while_streaming_to_s3_stores_nothing_partial(
 ) -> None:
     monkeypatch.setenv("MAX_ATTEMPTS", "1")
     emulator.backend.inject(Fault.cut_download())
-    outcome = index.handler(aws.upload("in/t.csv", csv_text(triples(5))), LambdaContext())
-    (batch,) = outcome["batches"]
+    with pytest.raises(RetryLater) as raised:
+        index.handler(aws.upload("in/t.csv", csv_text(triples(5))), LambdaContext())
+    (batch,) = raised.value.answer["batches"]
     assert batch["status"] == "failed"
     assert batch["error_code"] == "ChunkedEncodingError"
     assert batch["request_id"] == emulator.backend.calls[0].request_id
-    assert aws.stored("consistency-results/") == {}
+    assert [key for key in aws.stored("consistency-results/") if "/batch-" in key] == []

@@ -50,7 +50,7 @@ def test_an_upload_is_exported_exactly_once_with_one_notification(
     }
     exported = aws.exported_items()
     assert Counter(exported) == Counter(rows)  # every row, exactly once
-    stored = aws.stored("consistency-results/")
+    stored = [key for key in aws.stored("consistency-results/") if "/batch-" in key]
     assert sorted(batch["export"] for batch in outcome["batches"]) == sorted(
         f"s3://{INPUT_BUCKET}/{key}" for key in stored
     )
@@ -130,13 +130,15 @@ def test_the_sample_events_run(emulator: EmulatorServer, aws: Aws) -> None:
 
 
 def test_content_type_and_file_name_are_kept(emulator: EmulatorServer, aws: Aws) -> None:
-    outcome = index.handler(aws.upload("in/t.csv", csv_text(triples(2))), LambdaContext())
+    event = aws.upload("in/t.csv", csv_text(triples(2)))
+    outcome = index.handler(event, LambdaContext())
     (batch,) = outcome["batches"]
     key = batch["export"].removeprefix(f"s3://{INPUT_BUCKET}/")
     head = aws.s3.head_object(Bucket=INPUT_BUCKET, Key=key)
     assert head["ContentType"] == "application/octet-stream"
     assert head["ContentDisposition"] == f'attachment; filename="{batch["filename"]}"'
-    assert key == f"consistency-results/{INPUT_BUCKET}/in/t.csv/batch-0001.csv"
+    etag = event["Records"][0]["s3"]["object"]["eTag"]  # of the input: part of the key
+    assert key == f"consistency-results/{INPUT_BUCKET}/in/t.csv/{etag}/batch-0001.csv"
     assert batch["bytes"] == head["ContentLength"]
 
 
@@ -146,9 +148,13 @@ def test_exports_can_go_to_another_bucket(
     aws.s3.create_bucket(Bucket="sms-exports-bucket")
     monkeypatch.setenv("EXPORT_BUCKET", "sms-exports-bucket")
     monkeypatch.setenv("EXPORT_PREFIX", "results")
-    index.handler(aws.upload("in/t.csv", csv_text(triples(2))), LambdaContext())
-    assert list(aws.stored("results/", bucket="sms-exports-bucket")) == [
-        f"results/{INPUT_BUCKET}/in/t.csv/batch-0001.csv"
+    event = aws.upload("in/t.csv", csv_text(triples(2)))
+    etag = event["Records"][0]["s3"]["object"]["eTag"]
+    index.handler(event, LambdaContext())
+    folder = f"results/{INPUT_BUCKET}/in/t.csv/{etag}"
+    assert sorted(aws.stored("results/", bucket="sms-exports-bucket")) == [
+        f"{folder}/batch-0001.csv",
+        f"{folder}/outcome.json",
     ]
 
 
@@ -243,6 +249,7 @@ def test_obs_settings_work_end_to_end_with_the_agency_credentials(
     assert batch["export"].startswith("obs://sms-input-obs/consistency-results/")
     assert sorted(item["Key"].rsplit("/", 1)[1] for item in stored["Contents"]) == [
         "batch-0001.csv",
+        "outcome.json",
         "rejected.csv",
     ]
 

@@ -11,6 +11,7 @@ import pytest
 import index
 from emulator import EmulatorServer, Fault
 from localrun.contexts import FunctionGraphContext, LambdaContext
+from sms_export.errors import RetryLater
 from tests.support import INPUT_BUCKET, Aws, csv_text, load_event, triples
 
 
@@ -83,8 +84,9 @@ def test_a_redelivered_message_exports_to_the_same_keys(exports_bucket: Aws) -> 
     event = sqs_event(("m-1", json.dumps(task_info(3))))
     index.handler(event, LambdaContext())
     index.handler(event, LambdaContext())
-    assert list(exports_bucket.stored("consistency-results/")) == [
-        "consistency-results/inline/m-1/batch-0001.csv"
+    assert sorted(exports_bucket.stored("consistency-results/")) == [
+        "consistency-results/inline/m-1/batch-0001.csv",
+        "consistency-results/inline/m-1/outcome.json",
     ]
 
 
@@ -119,14 +121,22 @@ def test_http_400_for_a_body_that_can_never_work(
     assert outcome["error"]["code"] == code
 
 
-def test_http_502_when_the_sms_api_failed(
+def test_http_502_when_the_sms_api_refused(exports_bucket: Aws, emulator: EmulatorServer) -> None:
+    emulator.backend.inject(Fault.sms_error(403, "SMS.2002", "No permission for this operation"))
+    response = index.handler(http_event(json.dumps(task_info(2)).encode()), LambdaContext())
+    status, outcome = answer_of(response)
+    assert status == 502
+    assert outcome["batches"][0]["error_code"] == "SMS.2002"
+
+
+def test_http_503_when_a_later_try_may_succeed(
     exports_bucket: Aws, emulator: EmulatorServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("MAX_ATTEMPTS", "2")
     emulator.backend.inject(Fault.server_error(503), Fault.server_error(503))
     response = index.handler(http_event(json.dumps(task_info(2)).encode()), LambdaContext())
     status, outcome = answer_of(response)
-    assert status == 502
+    assert status == 503
     assert outcome["batches"][0]["http_status"] == 503
 
 
@@ -211,7 +221,9 @@ def test_a_failing_listing_is_reported_and_marked_retryable(
 ) -> None:
     monkeypatch.setenv("MAX_ATTEMPTS", "2")
     emulator.backend.inject(Fault.server_error(500), Fault.server_error(500))
-    outcome = index.handler(load_event("schedule-input.json"), LambdaContext())
+    with pytest.raises(RetryLater) as raised:
+        index.handler(load_event("schedule-input.json"), LambdaContext())
+    outcome = raised.value.answer
     assert outcome["error"]["code"] == "DiscoveryFailed"
     assert outcome["retryable"] is True
 

@@ -16,11 +16,12 @@ _SEPARATOR = len(", ")
 class Batch:
     index: int
     triples: tuple[Triple, ...]
-    part: str | None = None  # set on the halves of a batch the API found too large
+    part: str | None = None  # "1", "2", "2-1"…: the halves of a batch the API found too large
 
     @property
     def label(self) -> str:
-        return f"{self.index:04d}" + (f".{self.part}" if self.part else "")
+        """Names the batch's files: `batch-0003`, `batch-0003-1`, `batch-0003-2-1`…"""
+        return f"{self.index:04d}" + (f"-{self.part}" if self.part else "")
 
 
 def unique(triples: Sequence[Triple]) -> tuple[list[Triple], int]:
@@ -61,7 +62,7 @@ def plan(triples: Sequence[Triple], max_items: int, max_bytes: int) -> list[Batc
 
 def halve(batch: Batch) -> tuple[Batch, Batch]:
     middle = len(batch.triples) // 2
-    prefix = f"{batch.part}." if batch.part else ""
+    prefix = f"{batch.part}-" if batch.part else ""
     return (
         Batch(batch.index, batch.triples[:middle], prefix + "1"),
         Batch(batch.index, batch.triples[middle:], prefix + "2"),

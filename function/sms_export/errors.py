@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class InputError(Exception):
     """The whole input cannot be used (unreadable, no rows, missing columns, …)."""
@@ -49,3 +51,13 @@ class ExportError(Exception):
         # Fatal errors (refused credentials) would fail every batch the same way, and
         # repeated signature failures lock the access key for 5 minutes: stop at once.
         self.fatal = fatal
+
+
+class RetryLater(Exception):
+    """Raised from the handler so that an asynchronous platform retries the invocation:
+    something is left that a retry can finish (throttling, 5xx, time running out). The
+    outcome has already been logged, stored and notified; `answer` holds it too."""
+
+    def __init__(self, message: str, answer: dict[str, Any]) -> None:
+        super().__init__(message)
+        self.answer = answer

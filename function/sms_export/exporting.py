@@ -66,6 +66,8 @@ def _result(
         result.export, result.bytes = stored.uri, stored.bytes
         result.content_type, result.filename = stored.content_type, stored.filename
         result.request_id = stored.request_id
+        result.resumed = stored.resumed
+        result.attempts = 0 if stored.resumed else attempts
     if error is not None:
         result.error_code, result.error_msg = error.error_code, error.error_msg
         result.http_status, result.request_id = error.http_status, error.request_id
@@ -74,10 +76,22 @@ def _result(
 
 
 class BatchRunner:
-    def __init__(self, export_one: ExportOne, policy: RetryPolicy, max_concurrency: int) -> None:
+    """Exports batches on a bounded pool. Stops starting new work when the credentials are
+    refused (every batch would fail the same way) or when the function's time runs out."""
+
+    def __init__(
+        self,
+        export_one: ExportOne,
+        policy: RetryPolicy,
+        max_concurrency: int,
+        time_left: Callable[[], float | None] = lambda: None,
+        margin_seconds: float = 0.0,
+    ) -> None:
         self._export_one = export_one
         self._policy = policy
         self._max_concurrency = max_concurrency
+        self._time_left = time_left
+        self._margin = margin_seconds
         self._stop: ExportError | None = None
         self._stop_lock = threading.Lock()
 
@@ -87,27 +101,45 @@ class BatchRunner:
         return [result for results in per_batch for result in results]
 
     def _export_with_retries(self, batch: Batch) -> list[BatchResult]:
-        attempt = 0
+        attempt, last = 0, None
         while True:
-            if self._stop is not None and attempt == 0:
-                return [self._not_started(batch, self._stop)]
+            cause = self._stop or self._out_of_time()
+            if cause is not None:
+                if last is None:
+                    return [self._not_started(batch, cause)]
+                return [_result(batch, attempt, error=last)]
             attempt += 1
             try:
                 return [_result(batch, attempt, stored=self._export_one(batch))]
             except ExportError as error:
+                last = error
                 if error.too_large and len(batch.triples) > 1:
                     first, second = halve(batch)
                     return self._export_with_retries(first) + self._export_with_retries(second)
                 if error.fatal:
                     with self._stop_lock:
                         self._stop = self._stop or error
-                if (
-                    not error.retryable
-                    or attempt >= self._policy.max_attempts
-                    or self._stop is not None
-                ):
+                if not error.retryable or attempt >= self._policy.max_attempts:
                     return [_result(batch, attempt, error=error)]
-            self._policy.sleep(self._policy.delay(attempt))
+            self._wait_before_retry(attempt)
+
+    def _out_of_time(self) -> ExportError | None:
+        left = self._time_left()
+        if left is None or left >= self._margin:
+            return None
+        return ExportError(
+            "DeadlineReached",
+            f"{left:.0f} s were left before the function's "
+            f"timeout, under the {self._margin:.0f} s margin",
+            retryable=True,
+        )
+
+    def _wait_before_retry(self, attempt: int) -> None:
+        delay = self._policy.delay(attempt)
+        left = self._time_left()
+        if left is not None:
+            delay = min(delay, max(0.0, left - self._margin))  # never sleep past the deadline
+        self._policy.sleep(delay)
 
     @staticmethod
     def _not_started(batch: Batch, cause: ExportError) -> BatchResult:
@@ -118,6 +150,8 @@ class BatchRunner:
             status="pending",
             retryable=cause.retryable,
             error_code=cause.error_code,
-            error_msg=f"Not attempted: an earlier batch failed with "
-            f"{cause.error_code} ({cause.error_msg})",
+            error_msg=f"Not started: {cause.error_msg}"
+            if cause.error_code == "DeadlineReached"
+            else f"Not started: an earlier batch failed with {cause.error_code} "
+            f"({cause.error_msg})",
         )

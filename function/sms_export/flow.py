@@ -10,12 +10,13 @@ replies) and adapters at the edge (triggers, sms, storage, notify).
 from __future__ import annotations
 
 import io
+import json
 import mimetypes
 import time
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import cached_property, partial
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -23,11 +24,11 @@ from typing import Any
 from sms_export import credentials, platform, triggers
 from sms_export.batching import Batch, plan, unique
 from sms_export.credentials import HuaweiCredentials
-from sms_export.errors import ConfigurationError, ExportError, InputError
+from sms_export.errors import ConfigurationError, ExportError, InputError, RetryLater
 from sms_export.exporting import BatchRunner, ExportOne, RetryPolicy
 from sms_export.models import BatchResult, Outcome, Problem, Rejection
 from sms_export.notify import log_error, log_line, publish
-from sms_export.outcome import Subject, failed, ignored, redact, summarise
+from sms_export.outcome import Subject, failed, ignored, redact, summarise, worth_notifying
 from sms_export.readers import Limits, RawRow, Tally, inline_rows, read_rows
 from sms_export.rejects import CONTENT_TYPE as REJECTS_CONTENT_TYPE
 from sms_export.rejects import FILENAME as REJECTS_FILENAME
@@ -53,6 +54,14 @@ from sms_export.triggers import (
 )
 from sms_export.validation import CheckedRows, check_rows
 
+OUTCOME_FILENAME = "outcome.json"
+
+
+@dataclass(frozen=True)
+class Reading:
+    rows: Iterator[RawRow]
+    revision: str | None = None  # of a stored object: its version id, else its ETag
+
 
 def handle(event: Any, context: Any) -> dict[str, Any]:
     """Run every input the event carries; answer the platform in the trigger's own terms."""
@@ -74,7 +83,17 @@ def handle(event: Any, context: Any) -> dict[str, Any]:
     if not reports and recognised.reply != "sqs":
         subject = Subject(recognised.trigger, "event", invocation.request_id)
         reports = [report(ignored(subject, "the event announces nothing to export"), [], None)]
-    return reply(recognised.reply, recognised.trigger, reports)
+    answer = reply(recognised.reply, recognised.trigger, reports)
+    unfinished = [each for each in reports if each["retryable"]]
+    if unfinished and recognised.reply == "outcome":
+        # Asynchronous platforms retry a failed invocation; the retry resumes the work.
+        raise RetryLater(
+            f"{len(unfinished)} of {len(reports)} inputs left work a retry can "
+            "finish (throttling, server errors or time running out); see the "
+            "outcome log line",
+            answer,
+        )
+    return answer
 
 
 def reject_event(
@@ -123,6 +142,7 @@ class Flow:
             reason = f"the object is under EXPORT_PREFIX ({self.settings.export_prefix})"
             return report(ignored(subject, reason), [], None)
         secrets: list[str] = []
+        destination: tuple[ExportStore, str] | None = None  # where this input's files go
         try:
             if isinstance(source, UnusableInput):
                 raise source.error
@@ -130,10 +150,11 @@ class Flow:
             secrets = signer.secrets()
             edges = Edges(self.settings, signer)
             exports = self.export_store(source, edges.storage)
-            folder = self.export_folder(source)
             tally = Tally()
-            with self.rows(source, edges, tally) as rows:  # inputs → rows
-                checked = check_rows(rows)  # rows → valid triples + rejections
+            with self.read(source, edges, tally) as reading:  # inputs → rows
+                checked = check_rows(reading.rows)  # rows → valid triples + rejections
+            folder = self.export_folder(source, reading.revision)
+            destination = (exports, folder)
             if not checked.valid and not checked.rejected and isinstance(source, DiscoveryInput):
                 outcome = ignored(subject, "discovery found no source with consistency results")
             else:
@@ -148,6 +169,8 @@ class Flow:
                 subject, Problem(code="InternalError", message=f"{type(error).__name__}: {error}")
             )
         outcome.duration_ms = round((time.monotonic() - started) * 1000)
+        if destination is not None:
+            outcome.stored_outcome = store_outcome(outcome, *destination, secrets)
         return report(outcome, secrets, self.settings.notify_topic)
 
     # -- inputs → rows -----------------------------------------------------------------------
@@ -158,26 +181,31 @@ class Flow:
         )
 
     @contextmanager
-    def rows(self, source: Input, edges: Edges, tally: Tally) -> Iterator[Iterator[RawRow]]:
+    def read(self, source: Input, edges: Edges, tally: Tally) -> Iterator[Reading]:
         limits = Limits(self.settings.max_input_bytes, self.settings.max_rows)
         if isinstance(source, InlineInput):
-            yield inline_rows(source.items)
+            yield Reading(inline_rows(source.items))
         elif isinstance(source, DocumentInput):
-            yield read_rows(
-                io.BytesIO(source.content),
-                "the request body",
-                content_type=source.content_type,
-                limits=limits,
-                tally=tally,
+            yield Reading(
+                read_rows(
+                    io.BytesIO(source.content),
+                    "the request body",
+                    content_type=source.content_type,
+                    limits=limits,
+                    tally=tally,
+                )
             )
         elif isinstance(source, ObjectInput):
             with edges.storage.open(source.bucket, source.key, source.version_id) as stored:
-                yield read_rows(
-                    stored.stream,
-                    source.key,
-                    content_type=stored.content_type,
-                    limits=limits,
-                    tally=tally,
+                yield Reading(
+                    read_rows(
+                        stored.stream,
+                        source.key,
+                        content_type=stored.content_type,
+                        limits=limits,
+                        tally=tally,
+                    ),
+                    stored.revision,
                 )
         elif isinstance(source, DiscoveryInput):
             filters = (
@@ -185,7 +213,7 @@ class Flow:
                 if source.filters is not None
                 else (self.settings.discover_filters or {})
             )
-            yield inline_rows(self.discovered(edges, filters))
+            yield Reading(inline_rows(self.discovered(edges, filters)))
         else:
             raise TypeError(f"no reader for {type(source).__name__}")
 
@@ -256,10 +284,13 @@ class Flow:
             )
         return BucketExports(storage, bucket)
 
-    def export_folder(self, source: Input) -> str:
-        """Deterministic: the same input (or redelivered message) maps to the same keys."""
+    def export_folder(self, source: Input, revision: str | None) -> str:
+        """Deterministic: the same input maps to the same keys, so stored exports are the
+        checkpoint. An object's revision (version id, else ETag) is part of it: a re-upload
+        with new content is exported anew, a duplicate delivery of the same upload is not."""
         if isinstance(source, ObjectInput):
-            return f"{self.settings.export_prefix}{source.bucket}/{source.key}"
+            folder = f"{self.settings.export_prefix}{source.bucket}/{source.key}"
+            return f"{folder}/{revision}" if revision else folder
         kind = "discovery" if isinstance(source, DiscoveryInput) else "inline"
         return f"{self.settings.export_prefix}{kind}/{source.origin or self.invocation.request_id}"
 
@@ -269,11 +300,27 @@ class Flow:
         if not batches:
             return []
         runner = BatchRunner(
-            export_and_store(edges.sms, exports, folder),
+            export_and_store(edges.sms, exports, folder, self.earlier_exports(exports, folder)),
             self.retry_policy(),
             self.settings.max_concurrency,
+            time_left=self.invocation.seconds_left,
+            margin_seconds=self.settings.deadline_margin_seconds,
         )
         return runner.run(batches)
+
+    @staticmethod
+    def earlier_exports(exports: ExportStore, folder: str) -> dict[str, StoredExport]:
+        """Batch files an earlier run stored, by stem (`…/batch-0003`)."""
+        try:
+            found = exports.existing(folder + "/")
+        except ExportError as error:
+            log_error(f"Cannot see earlier exports, so none is skipped: {error}", [])
+            return {}
+        return {
+            key.rsplit("/", 1)[0] + "/" + key.rsplit("/", 1)[-1].split(".", 1)[0]: stored
+            for key, stored in found.items()
+            if "/batch-" in key
+        }
 
     def retry_policy(self) -> RetryPolicy:
         return RetryPolicy(
@@ -301,12 +348,19 @@ class Edges:
         )
 
 
-def export_and_store(api: SmsApi, exports: ExportStore, folder: str) -> ExportOne:
-    """One batch: call the API and stream the answer straight into storage."""
+def export_and_store(
+    api: SmsApi, exports: ExportStore, folder: str, earlier: dict[str, StoredExport]
+) -> ExportOne:
+    """One batch: skip it if an earlier run stored it, else call the API and stream the
+    answer straight into storage."""
 
     def export_one(batch: Batch) -> StoredExport:
+        stem = f"{folder}/batch-{batch.label}"
+        if stem in earlier:
+            return replace(earlier[stem], resumed=True)
+
         def store(download: Download) -> StoredExport:
-            key = f"{folder}/batch-{batch.label}{extension(download)}"
+            key = f"{stem}{extension(download)}"
             stored = exports.put(key, download.chunks, download.content_type, download.filename)
             return replace(stored, request_id=download.request_id)
 
@@ -323,10 +377,27 @@ def extension(download: Download) -> str:
 
 
 # -- outcome → notify --------------------------------------------------------------------------
+def store_outcome(
+    outcome: Outcome, exports: ExportStore, folder: str, secrets: list[str]
+) -> str | None:
+    """The outcome as JSON beside the exports: a record that survives a lost notification."""
+    document = json.dumps(
+        redact(outcome.model_dump(mode="json"), secrets), indent=2, ensure_ascii=False
+    ).encode("utf-8")
+    try:
+        return exports.put(
+            f"{folder}/{OUTCOME_FILENAME}", [document], "application/json", OUTCOME_FILENAME
+        ).uri
+    except ExportError as error:
+        log_error(f"The outcome could not be stored: {error}", secrets)
+        return None
+
+
 def report(outcome: Outcome, secrets: list[str], notify_topic: str | None) -> dict[str, Any]:
-    """Publish (when a topic is set), log one line, and return the outcome; never a secret."""
+    """Publish (when a topic is set and there is news), log one line, and return the
+    outcome; never a secret. A failed publication is logged and shown, never fatal."""
     result: dict[str, Any] = redact(outcome.model_dump(mode="json"), secrets)
-    if notify_topic and outcome.status != "ignored":
+    if notify_topic and worth_notifying(outcome):
         notification = publish(notify_topic, result)
         result["notification"] = redact(notification.model_dump(mode="json"), secrets)
     log_line(result)

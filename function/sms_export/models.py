@@ -79,6 +79,7 @@ class BatchResult(BaseModel):
     http_status: int | None = None
     request_id: str | None = None
     attempts: int = 0
+    resumed: bool = False  # stored by an earlier run: found, not exported again
     retryable: bool = False  # failed or pending, and a later attempt could succeed
 
 
@@ -102,6 +103,7 @@ class Outcome(BaseModel):
     batches: list[BatchResult] = []
     rejected: list[Rejection] = []
     rejects_report: str | None = None  # CSV of the rejected rows, stored beside the exports
+    stored_outcome: str | None = None  # this outcome as JSON, stored beside the exports
     error: Problem | None = None
     retryable: bool = False  # not everything was done, and trying again could finish it
     notification: Notification | None = None

@@ -82,6 +82,14 @@ def ignored(subject: Subject, reason: str) -> Outcome:
     return subject.outcome("ignored", error=Problem(code="Ignored", message=reason))
 
 
+def worth_notifying(outcome: Outcome) -> bool:
+    """Not for our own exports, and not for a duplicate delivery that found every batch
+    already exported: its log line says so, a second e-mail would not."""
+    if outcome.status == "ignored":
+        return False
+    return not outcome.batches or not all(batch.resumed for batch in outcome.batches)
+
+
 def redact(value: Any, secrets: Iterable[str]) -> Any:
     """Replace every secret inside strings of a JSON-like value, however deep."""
     hidden = sorted({secret for secret in secrets if secret}, key=len, reverse=True)

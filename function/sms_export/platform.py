@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -26,12 +27,21 @@ class Invocation:
     request_id: str
     temporary_credentials: TemporaryCredentials | None = None
     project_id: str | None = None
+    remaining_ms: Callable[[], int] | None = None  # None: no deadline (a local run)
+
+    def seconds_left(self) -> float | None:
+        return None if self.remaining_ms is None else self.remaining_ms() / 1000
 
 
 def _call(context: Any, method: str) -> str:
     getter = getattr(context, method, None)
     value = getter() if callable(getter) else None
     return str(value) if value else ""
+
+
+def _remaining(context: Any, method: str) -> Callable[[], int] | None:
+    getter = getattr(context, method, None)
+    return (lambda: int(getter())) if callable(getter) else None
 
 
 def describe(context: Any) -> Invocation:
@@ -48,8 +58,13 @@ def describe(context: Any) -> Invocation:
             _call(context, "getRequestID") or uuid.uuid4().hex,
             temporary,
             _call(context, "getProjectID") or None,
+            _remaining(context, "getRemainingTimeInMilliSeconds"),
         )
     request_id = getattr(context, "aws_request_id", None)
     if request_id:
-        return Invocation("lambda", str(request_id))
+        return Invocation(
+            "lambda",
+            str(request_id),
+            remaining_ms=_remaining(context, "get_remaining_time_in_millis"),
+        )
     return Invocation("local", uuid.uuid4().hex)

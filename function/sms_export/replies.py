@@ -16,12 +16,20 @@ def combined(trigger: str, reports: list[dict[str, Any]]) -> dict[str, Any]:
     if len(reports) == 1:
         return reports[0]
     status = min((report["status"] for report in reports), key=STATUS_ORDER.index)
-    return {"status": status, "trigger": trigger, "outcomes": reports}
+    return {
+        "status": status,
+        "trigger": trigger,
+        "retryable": any(report["retryable"] for report in reports),
+        "outcomes": reports,
+    }
 
 
 def http_status(report: dict[str, Any]) -> int:
     """200 when something was exported; 400 when nothing valid was sent; 502 when the SMS
-    API failed; 500 when the function itself is misconfigured or broken."""
+    API failed; 503 when trying again later may finish the work; 500 when the function
+    itself is misconfigured or broken."""
+    if report.get("retryable", False) and report["status"] != "succeeded":
+        return 503  # throttled, server errors or out of time: the same request may succeed
     if report["status"] != "failed":
         return 200
     outcomes = report.get("outcomes", [report])

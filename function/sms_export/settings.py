@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     max_attempts: int = Field(5, ge=1, le=10)
     retry_base_seconds: float = Field(2.0, ge=0)
     retry_max_seconds: float = Field(30.0, ge=0)
+    # Stop starting batches when less than this is left before the function's timeout, so
+    # that the outcome is still stored, logged and notified.
+    deadline_margin_seconds: float = Field(30.0, ge=0)
 
     # Input files
     max_input_bytes: int = Field(10 * 1024 * 1024, ge=1)

@@ -28,12 +28,17 @@ class StoredExport:
     content_type: str
     filename: str | None
     request_id: str | None = None  # of the export call that produced the file
+    resumed: bool = False  # found from an earlier run, not exported again
 
 
 class ExportStore(Protocol):
     def put(
         self, key: str, chunks: Iterable[bytes], content_type: str, filename: str | None
     ) -> StoredExport: ...
+
+    def existing(self, prefix: str) -> dict[str, StoredExport]:
+        """What is already stored under `prefix`: the checkpoint of earlier runs."""
+        ...
 
 
 class ChunkReader(io.RawIOBase):
@@ -72,6 +77,7 @@ class StoredObject:
 
     stream: BinaryIO
     content_type: str | None
+    revision: str | None  # version id, else ETag: a re-upload with new content differs
 
     def __enter__(self) -> StoredObject:
         return self
@@ -174,7 +180,8 @@ class ObjectStorage:
                 raise _unreadable(uri, error) from None
 
         stream = io.BufferedReader(ChunkReader(chunks()), CHUNK_SIZE)
-        return StoredObject(stream, response.get("ContentType"))
+        revision = response.get("VersionId") or response.get("ETag", "").strip('"') or None
+        return StoredObject(stream, response.get("ContentType"), revision)
 
     def put(
         self,
@@ -214,10 +221,43 @@ class BucketExports:
     ) -> StoredExport:
         return self.storage.put(self.bucket, key, chunks, content_type, filename)
 
+    def existing(self, prefix: str) -> dict[str, StoredExport]:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        found: dict[str, StoredExport] = {}
+        try:
+            pages = self.storage.client.get_paginator("list_objects_v2").paginate(
+                Bucket=self.bucket, Prefix=prefix
+            )
+            for page in pages:
+                for item in page.get("Contents", []):
+                    found[item["Key"]] = StoredExport(
+                        self.storage.uri(self.bucket, item["Key"]), item["Size"], "", None
+                    )
+        except (ClientError, BotoCoreError) as error:
+            raise ExportError(
+                "StorageListFailed",
+                f"Cannot list {self.storage.uri(self.bucket, prefix)}: {_error_code(error)}",
+                retryable=True,
+            ) from None
+        return found
+
 
 @dataclass(frozen=True)
 class FolderExports:
     directory: Path
+
+    def existing(self, prefix: str) -> dict[str, StoredExport]:
+        folder = self.directory / prefix
+        if not folder.is_dir():
+            return {}
+        return {
+            path.relative_to(self.directory).as_posix(): StoredExport(
+                path.resolve().as_uri(), path.stat().st_size, "", None
+            )
+            for path in folder.iterdir()
+            if path.is_file() and not path.name.startswith(".")
+        }
 
     def put(
         self, key: str, chunks: Iterable[bytes], content_type: str, filename: str | None
