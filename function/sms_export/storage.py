@@ -25,7 +25,7 @@ CHUNK_SIZE = 64 * 1024
 class StoredExport:
     uri: str
     bytes: int
-    content_type: str
+    content_type: str | None
     filename: str | None
     request_id: str | None = None  # of the export call that produced the file
     resumed: bool = False  # found from an earlier run, not exported again

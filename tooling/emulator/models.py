@@ -6,6 +6,7 @@ import csv
 import hashlib
 import io
 import json
+import random
 import threading
 import time
 from collections import deque
@@ -121,6 +122,11 @@ class SmsBackend:
     sources: list[dict[str, Any]] = field(default_factory=list)
     listings: list[dict[str, str]] = field(default_factory=list)  # query of each ListServers
     faults: deque[Fault] = field(default_factory=deque)
+    # Random faults, besides the scripted ones: each call fails with this probability.
+    fail_rate: float = 0.0
+    targeted: dict[str, deque[Fault]] = field(default_factory=dict)  # by task_id in the body
+    hang_seconds: float = 2.0
+    rng: random.Random = field(default_factory=random.Random)
     auth_failures: list[SignatureRejected] = field(default_factory=list)
     max_in_flight: int = 0
     _in_flight: int = 0
@@ -133,11 +139,42 @@ class SmsBackend:
         with self._lock:
             self.faults.extend(faults)
 
-    def next_fault(self) -> Fault | None:
+    def inject_for(self, task_id: str, *faults: Fault) -> None:
+        """Faults for the next calls whose request names `task_id` (one batch, whatever
+        order the batches run in)."""
         with self._lock:
-            return self.faults.popleft() if self.faults else None
+            self.targeted.setdefault(task_id, deque()).extend(faults)
+
+    def next_fault(self, body: bytes = b"") -> Fault | None:
+        with self._lock:
+            for task_id in self._task_ids(body):
+                if self.targeted.get(task_id):
+                    return self.targeted[task_id].popleft()
+            if self.faults:
+                return self.faults.popleft()
+            if self.fail_rate and self.rng.random() < self.fail_rate:
+                return self.rng.choice(
+                    [
+                        Fault.throttle(),
+                        Fault.server_error(500),
+                        Fault.server_error(503),
+                        Fault.drop_connection(),
+                        Fault.hang(self.hang_seconds),
+                        Fault.cut_download(),
+                    ]
+                )
+            return None
 
     # -- gateway ---------------------------------------------------------------------------
+    def _task_ids(self, body: bytes) -> list[str]:
+        if not self.targeted or not body:
+            return []
+        try:
+            items = json.loads(body).get("task_info", [])
+        except (ValueError, AttributeError):
+            return []
+        return [str(item.get("task_id")) for item in items if isinstance(item, dict)]
+
     def check_not_locked(self, access_key: str) -> None:
         with self._lock:
             if self._locked_until.get(access_key, 0.0) > time.monotonic():

@@ -59,7 +59,7 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
                 return
             if backend.latency:
                 time.sleep(backend.latency)
-            fault = backend.next_fault()
+            fault = backend.next_fault(request.body)
             if fault is not None and fault.kind == "drop":
                 self.close_connection = True
                 return
