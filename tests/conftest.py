@@ -11,6 +11,7 @@ import pytest
 from moto import mock_aws
 
 from emulator import EmulatorServer, SmsBackend
+from sms_export import credentials
 from sms_export.settings import Settings
 from tests.support import ACCESS_KEY, INPUT_BUCKET, SECRET_KEY, Aws
 
@@ -40,6 +41,7 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("RETRY_BASE_SECONDS", "0.01")
     monkeypatch.setenv("RETRY_MAX_SECONDS", "0.05")
     monkeypatch.setenv("SMS_READ_TIMEOUT", "2")
+    monkeypatch.setattr(credentials, "_secrets", {})  # warm-start cache: one per test
 
 
 @pytest.fixture

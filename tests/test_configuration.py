@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -130,3 +131,22 @@ def test_the_lambda_and_functiongraph_contexts_are_told_apart() -> None:
     assert platform.describe(LambdaContext(aws_request_id="r-1")).platform == "lambda"
     assert platform.describe(FunctionGraphContext(request_id="r-2")).request_id == "r-2"
     assert platform.describe(None).platform == "local"
+
+
+def test_functiongraph_user_data_supplies_settings_the_environment_lacks(
+    emulator: EmulatorServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Encrypted settings reach the function only through context.getUserData."""
+    secret_key = emulator.backend.credentials[os.environ["CLOUD_SDK_AK"]]
+    monkeypatch.delenv("CLOUD_SDK_SK")
+    monkeypatch.setenv("BATCH_SIZE", "2")
+    context = FunctionGraphContext(
+        user_data={
+            "CLOUD_SDK_SK": secret_key,
+            "EXPORT_DIR": str(tmp_path),
+            "BATCH_SIZE": "50",  # the environment wins where both are set
+        }
+    )
+    outcome = index.handler(load_event("direct.json"), context)
+    assert outcome["status"] == "succeeded"
+    assert len(outcome["batches"]) == 2

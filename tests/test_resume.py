@@ -176,6 +176,8 @@ def test_chaos_every_row_exactly_once(
         assert retry, f"invocation {invocation} gave up on work a retry could finish"
     assert outcome["status"] == "succeeded", f"not done after 20 invocations (seed {seed})"
     faults = sum(call.answered != 200 for call in emulator.backend.calls)
-    print(f"chaos: done in {invocation} invocations, {len(emulator.backend.calls)} calls, "
-          f"{faults} answered with an error (drops and hangs come on top)")
+    print(
+        f"chaos: done in {invocation} invocations, {len(emulator.backend.calls)} calls, "
+        f"{faults} answered with an error (drops and hangs come on top)"
+    )
     assert Counter(aws.exported_items()) == Counter(rows), f"seed {seed}"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import time
 from dataclasses import dataclass, field
 
 from pydantic import SecretStr
@@ -37,7 +39,8 @@ def _pair(
 
 
 def resolve(settings: Settings, invocation: Invocation) -> HuaweiCredentials:
-    """The first complete source wins: CLOUD_SDK_*, then HUAWEICLOUD_SDK_*, then the agency."""
+    """The first complete source wins: CLOUD_SDK_*, then HUAWEICLOUD_SDK_*, then the
+    Secrets Manager secret named by HUAWEI_CREDENTIALS_SECRET, then the FunctionGraph agency."""
     project_id = settings.huaweicloud_sdk_project_id or invocation.project_id
     sample_pair = _pair(
         settings.cloud_sdk_ak, settings.cloud_sdk_sk, "CLOUD_SDK_AK", "CLOUD_SDK_SK"
@@ -59,6 +62,8 @@ def resolve(settings: Settings, invocation: Invocation) -> HuaweiCredentials:
             project_id,
             source="HUAWEICLOUD_SDK_AK/HUAWEICLOUD_SDK_SK",
         )
+    if settings.huawei_credentials_secret:
+        return from_secret(settings.huawei_credentials_secret, project_id)
     temporary = invocation.temporary_credentials
     if temporary is not None:
         return HuaweiCredentials(
@@ -70,6 +75,42 @@ def resolve(settings: Settings, invocation: Invocation) -> HuaweiCredentials:
         )
     raise ConfigurationError(
         "No Huawei Cloud credentials: set CLOUD_SDK_AK and CLOUD_SDK_SK (or HUAWEICLOUD_SDK_AK, "
-        "HUAWEICLOUD_SDK_SK and optionally HUAWEICLOUD_SDK_SECURITY_TOKEN), or, on FunctionGraph, "
-        "give the function an agency so that it receives temporary credentials."
+        "HUAWEICLOUD_SDK_SK and optionally HUAWEICLOUD_SDK_SECURITY_TOKEN), or, on AWS, "
+        "HUAWEI_CREDENTIALS_SECRET, or, on FunctionGraph, give the function an agency so that "
+        "it receives temporary credentials."
     )
+
+
+SECRET_CACHE_SECONDS = 300.0
+_secrets: dict[str, tuple[float, HuaweiCredentials]] = {}  # survives warm invocations
+
+
+def from_secret(secret_id: str, project_id: str | None) -> HuaweiCredentials:
+    """{"ak": …, "sk": …, "project_id": …} from Secrets Manager, cached for five minutes."""
+    cached = _secrets.get(secret_id)
+    if cached is not None and time.monotonic() - cached[0] < SECRET_CACHE_SECONDS:
+        return cached[1]
+    import boto3
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        text = boto3.client("secretsmanager").get_secret_value(SecretId=secret_id)["SecretString"]
+    except (ClientError, BotoCoreError, KeyError) as error:
+        code = getattr(error, "response", {}).get("Error", {}).get("Code", type(error).__name__)
+        raise ConfigurationError(
+            f"Cannot read the secret HUAWEI_CREDENTIALS_SECRET ({secret_id}): {code}"
+        ) from None
+    try:
+        document = json.loads(text)
+        credentials = HuaweiCredentials(
+            SecretStr(str(document["ak"])),
+            SecretStr(str(document["sk"])),
+            project_id=document.get("project_id") or project_id,
+            source="HUAWEI_CREDENTIALS_SECRET",
+        )
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise ConfigurationError(
+            f'The secret {secret_id} must be JSON with "ak" and "sk" (and optionally "project_id")'
+        ) from None
+    _secrets[secret_id] = (time.monotonic(), credentials)
+    return credentials

@@ -69,9 +69,9 @@ def handle(event: Any, context: Any) -> dict[str, Any]:
     try:
         recognised = triggers.recognise(event)
     except InputError as error:
-        return reject_event(error, invocation, Settings.load_or_none())
+        return reject_event(error, invocation, Settings.load_or_none(invocation.user_data))
     try:
-        settings = Settings.load()
+        settings = Settings.load(invocation.user_data)
     except ConfigurationError as error:
         reports = [
             report(failed(subject, problem(error)), [], None)

@@ -28,6 +28,7 @@ class Invocation:
     temporary_credentials: TemporaryCredentials | None = None
     project_id: str | None = None
     remaining_ms: Callable[[], int] | None = None  # None: no deadline (a local run)
+    user_data: Callable[[str], str | None] | None = None  # FunctionGraph's getUserData
 
     def seconds_left(self) -> float | None:
         return None if self.remaining_ms is None else self.remaining_ms() / 1000
@@ -42,6 +43,18 @@ def _call(context: Any, method: str) -> str:
 def _remaining(context: Any, method: str) -> Callable[[], int] | None:
     getter = getattr(context, method, None)
     return (lambda: int(getter())) if callable(getter) else None
+
+
+def _user_data(context: Any) -> Callable[[str], str | None] | None:
+    getter = getattr(context, "getUserData", None)
+    if not callable(getter):
+        return None
+
+    def read(key: str) -> str | None:
+        value = getter(key)
+        return str(value) if value else None
+
+    return read
 
 
 def describe(context: Any) -> Invocation:
@@ -59,6 +72,7 @@ def describe(context: Any) -> Invocation:
             temporary,
             _call(context, "getProjectID") or None,
             _remaining(context, "getRemainingTimeInMilliSeconds"),
+            _user_data(context),
         )
     request_id = getattr(context, "aws_request_id", None)
     if request_id:

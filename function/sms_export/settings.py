@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import Field, Json, SecretStr, ValidationError, field_validator
@@ -31,6 +33,8 @@ class Settings(BaseSettings):
     huaweicloud_sdk_sk: SecretStr | None = None
     huaweicloud_sdk_security_token: SecretStr | None = None
     huaweicloud_sdk_project_id: str | None = None
+    # On AWS: a Secrets Manager secret holding {"ak": …, "sk": …, "project_id": …}
+    huawei_credentials_secret: str | None = None
 
     # Batching, concurrency and retries
     batch_size: int = Field(API_MAX_ITEMS, ge=1, le=API_MAX_ITEMS)
@@ -84,17 +88,27 @@ class Settings(BaseSettings):
         return "obs" if self.storage_endpoint else "s3"
 
     @classmethod
-    def load_or_none(cls) -> Settings | None:
+    def load_or_none(cls, user_data: Callable[[str], str | None] | None = None) -> Settings | None:
         try:
-            return cls.load()
+            return cls.load(user_data)
         except ConfigurationError:
             return None
 
     @classmethod
-    def load(cls) -> Settings:
-        """Read the settings, turning validation errors into one readable message."""
+    def load(cls, user_data: Callable[[str], str | None] | None = None) -> Settings:
+        """Read the settings, turning validation errors into one readable message.
+
+        On FunctionGraph, `user_data` is `context.getUserData`: it also sees the encrypted
+        settings, which never reach the environment. The environment wins where both exist.
+        """
+        extra: dict[str, str] = {}
+        if user_data is not None:
+            for name in cls.model_fields:
+                value = None if name.upper() in os.environ else user_data(name.upper())
+                if value:
+                    extra[name] = str(value)
         try:
-            return cls()
+            return cls.model_validate(extra)  # init values, then the environment
         except ValidationError as error:
             problems = "; ".join(
                 f"{'.'.join(str(part) for part in item['loc']).upper()}: {item['msg']}"
