@@ -27,7 +27,7 @@ from sms_export.credentials import HuaweiCredentials
 from sms_export.errors import ConfigurationError, ExportError, InputError, RetryLater
 from sms_export.exporting import BatchRunner, ExportOne, RetryPolicy
 from sms_export.models import BatchResult, Outcome, Problem, Rejection
-from sms_export.notify import log_error, log_line, publish
+from sms_export.notify import Topic, log_error, log_line, topic_for
 from sms_export.outcome import Subject, failed, ignored, redact, summarise, worth_notifying
 from sms_export.readers import Limits, RawRow, Tally, inline_rows, read_rows
 from sms_export.rejects import CONTENT_TYPE as REJECTS_CONTENT_TYPE
@@ -101,8 +101,14 @@ def reject_event(
 ) -> dict[str, Any]:
     """An event we do not understand: logged, notified as failed, never a stack trace."""
     subject = Subject("unknown", "event", invocation.request_id)
-    topic = settings.notify_topic if settings else None
-    return report(failed(subject, problem(error)), [], topic)
+    signer = None
+    if settings is not None:
+        try:
+            signer = credentials.resolve(settings, invocation)  # SMN needs them to publish
+        except InputError:
+            signer = None
+    topic = topic_for(settings, signer) if settings else None
+    return report(failed(subject, problem(error)), signer.secrets() if signer else [], topic)
 
 
 def subjects(recognised: triggers.Recognised, invocation: platform.Invocation) -> list[Subject]:
@@ -142,6 +148,7 @@ class Flow:
             reason = f"the object is under EXPORT_PREFIX ({self.settings.export_prefix})"
             return report(ignored(subject, reason), [], None)
         secrets: list[str] = []
+        signer: HuaweiCredentials | None = None
         destination: tuple[ExportStore, str] | None = None  # where this input's files go
         try:
             if isinstance(source, UnusableInput):
@@ -171,7 +178,7 @@ class Flow:
         outcome.duration_ms = round((time.monotonic() - started) * 1000)
         if destination is not None:
             outcome.stored_outcome = store_outcome(outcome, *destination, secrets)
-        return report(outcome, secrets, self.settings.notify_topic)
+        return report(outcome, secrets, topic_for(self.settings, signer))
 
     # -- inputs → rows -----------------------------------------------------------------------
     def is_own_export(self, source: Input) -> bool:
@@ -393,12 +400,12 @@ def store_outcome(
         return None
 
 
-def report(outcome: Outcome, secrets: list[str], notify_topic: str | None) -> dict[str, Any]:
+def report(outcome: Outcome, secrets: list[str], topic: Topic | None) -> dict[str, Any]:
     """Publish (when a topic is set and there is news), log one line, and return the
     outcome; never a secret. A failed publication is logged and shown, never fatal."""
     result: dict[str, Any] = redact(outcome.model_dump(mode="json"), secrets)
-    if notify_topic and worth_notifying(outcome):
-        notification = publish(notify_topic, result)
+    if topic is not None and worth_notifying(outcome):
+        notification = topic.publish(result)
         result["notification"] = redact(notification.model_dump(mode="json"), secrets)
     log_line(result)
     return result

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Protocol
 
+from sms_export.credentials import HuaweiCredentials
+from sms_export.huaweisdk import build_client, error_text
 from sms_export.models import Notification
 from sms_export.outcome import redact
+from sms_export.settings import Settings
 
 SNS_MESSAGE_LIMIT = 256 * 1024
 SNS_SUBJECT_LIMIT = 99
+# SMN's limit is 256 KB; the message structure carries the JSON three times.
+SMN_COPY_LIMIT = 80 * 1024
 
 
 def log_line(outcome: dict[str, Any]) -> None:
@@ -26,46 +32,138 @@ def log_error(text: str, secrets: list[str]) -> None:
     sys.stderr.flush()
 
 
-def subject(outcome: dict[str, Any]) -> str:
+def subject(outcome: dict[str, Any], limit: int = SNS_SUBJECT_LIMIT) -> str:
     rows = outcome.get("rows", {})
     text = (
         f"SMS consistency export {outcome['status']}: {rows.get('exported', 0)} of "
         f"{rows.get('valid', 0) - rows.get('duplicates', 0)} rows, {outcome['input']}"
     )
-    text = " ".join(text.split())  # SNS subjects allow no line breaks
-    return text if len(text) <= SNS_SUBJECT_LIMIT else text[: SNS_SUBJECT_LIMIT - 1] + "…"
+    text = " ".join(text.split())  # subjects allow no line breaks
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def summary_text(outcome: dict[str, Any]) -> str:
+    """A few plain words for e-mail and SMS subscribers (no brackets: SMS refuses them)."""
+    rows = outcome.get("rows", {})
+    failed = sum(1 for batch in outcome.get("batches", []) if batch["status"] != "exported")
+    parts = [
+        f"{outcome['status']}: {rows.get('exported', 0)} rows exported from {outcome['input']}",
+        f"{rows.get('rejected', 0)} rejected",
+    ]
+    if failed:
+        parts.append(f"{failed} batches not exported")
+    if outcome.get("error"):
+        parts.append(f"{outcome['error']['code']}: {outcome['error']['message']}")
+    if outcome.get("stored_outcome"):
+        parts.append(f"details: {outcome['stored_outcome']}")
+    text = "; ".join(parts)
+    for bracket in "[]【】":
+        text = text.replace(bracket, "")
+    return text[:480]
 
 
 def fit(outcome: dict[str, Any], limit: int = SNS_MESSAGE_LIMIT) -> str:
-    """The outcome as JSON, dropping per-row and per-batch detail if it would not fit."""
+    """The outcome as JSON, dropping per-row and per-batch detail if it would not fit;
+    the stored outcome (`stored_outcome`) still has everything."""
     message = json.dumps(outcome, ensure_ascii=False)
     if len(message.encode()) <= limit:
         return message
     summary = {key: value for key, value in outcome.items() if key not in ("rejected", "batches")}
     summary["truncated"] = (
         f"{len(outcome.get('batches', []))} batches and "
-        f"{len(outcome.get('rejected', []))} rejected rows left out; "
-        "the function's log line has them all"
+        f"{len(outcome.get('rejected', []))} rejected rows left out to fit the message; "
+        "see stored_outcome"
     )
     return json.dumps(summary, ensure_ascii=False)
 
 
-def publish_sns(topic_arn: str, outcome: dict[str, Any]) -> Notification:
-    import boto3
-    from botocore.exceptions import BotoCoreError, ClientError
+@dataclass(frozen=True)
+class SnsTopic:
+    topic: str  # arn:aws:sns:<region>:<account>:<name>
 
-    region = topic_arn.split(":")[3]
-    try:
-        response = boto3.client("sns", region_name=region).publish(
-            TopicArn=topic_arn,
-            Subject=subject(outcome),
-            Message=fit(outcome),
-            MessageAttributes={"status": {"DataType": "String", "StringValue": outcome["status"]}},
+    def publish(self, outcome: dict[str, Any]) -> Notification:
+        import boto3
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            response = boto3.client("sns", region_name=self.topic.split(":")[3]).publish(
+                TopicArn=self.topic,
+                Subject=subject(outcome),
+                Message=fit(outcome),
+                MessageAttributes={
+                    "status": {"DataType": "String", "StringValue": outcome["status"]}
+                },
+            )
+        except (ClientError, BotoCoreError) as error:
+            return Notification(topic=self.topic, status="failed", error=str(error)[:500])
+        return Notification(topic=self.topic, status="published", message_id=response["MessageId"])
+
+
+@dataclass(frozen=True)
+class SmnTopic:
+    topic: str  # urn:smn:<region>:<project_id>:<name>
+    credentials: HuaweiCredentials
+    endpoint: str | None = None  # SMN_ENDPOINT; else the region's
+
+    def publish(self, outcome: dict[str, Any]) -> Notification:
+        from huaweicloudsdksmn.v2 import (
+            PublishMessageRequest,
+            PublishMessageRequestBody,
+            SmnClient,
         )
-    except (ClientError, BotoCoreError) as error:
-        return Notification(topic=topic_arn, status="failed", error=str(error)[:500])
-    return Notification(topic=topic_arn, status="published", message_id=response["MessageId"])
+
+        _, _, region, project_id, _ = self.topic.split(":", 4)
+        full = fit(outcome, SMN_COPY_LIMIT)
+        short = summary_text(outcome)
+        # E-mail and SMS subscribers get words; HTTP(S) and function subscribers the JSON.
+        structure = {
+            "default": short,
+            "email": short,
+            "sms": short,
+            "http": full,
+            "https": full,
+            "functiongraph": full,
+        }
+        body = PublishMessageRequestBody(
+            subject=_utf8_prefix(subject(outcome, 512), 512),
+            message_structure=json.dumps(structure, ensure_ascii=False),
+        )
+        try:
+            client = build_client(
+                SmnClient, self.credentials, self._endpoints(region), (10.0, 30.0), project_id
+            )
+            response = client.publish_message(
+                PublishMessageRequest(topic_urn=self.topic, body=body)
+            )
+        except Exception as error:  # the SDK's, requests' and region lookups' errors alike
+            return Notification(topic=self.topic, status="failed", error=error_text(error))
+        return Notification(topic=self.topic, status="published", message_id=response.message_id)
+
+    def _endpoints(self, region: str) -> list[str]:
+        if self.endpoint:
+            return [self.endpoint]
+        from huaweicloudsdksmn.v2.region.smn_region import SmnRegion
+
+        return list(SmnRegion.value_of(region).endpoints)
 
 
-def publish(topic: str, outcome: dict[str, Any]) -> Notification:
-    return publish_sns(topic, outcome)
+def _utf8_prefix(text: str, limit: int) -> str:
+    """At most `limit` bytes of UTF-8, never cutting a character in half."""
+    return text.encode("utf-8")[:limit].decode("utf-8", "ignore")
+
+
+def topic_for(settings: Settings, credentials: HuaweiCredentials | None) -> Topic | None:
+    """The notification topic, SNS or SMN by the form of NOTIFY_TOPIC."""
+    topic = settings.notify_topic
+    if not topic:
+        return None
+    if topic.startswith("urn:smn:"):
+        return SmnTopic(topic, credentials, settings.smn_endpoint) if credentials else None
+    return SnsTopic(topic)
+
+
+class Topic(Protocol):
+    @property
+    def topic(self) -> str: ...
+
+    def publish(self, outcome: dict[str, Any]) -> Notification: ...

@@ -62,8 +62,9 @@ class Settings(BaseSettings):
     # What a timer or a Scheduled Event exports: ListServers filters, as JSON
     discover_filters: Json[dict[str, Any]] | None = None
 
-    # Where the outcome is published
+    # Where the outcome is published: an SNS topic ARN or an SMN topic URN
     notify_topic: str | None = None
+    smn_endpoint: str | None = None  # overrides the region's SMN endpoint (an emulator)
 
     @field_validator("export_prefix")
     @classmethod
@@ -74,12 +75,16 @@ class Settings(BaseSettings):
     @field_validator("notify_topic")
     @classmethod
     def _topic_is_known(cls, value: str | None) -> str | None:
-        if value is not None and not (
-            value.startswith("arn:")
-            and value.split(":")[2:3] == ["sns"]
-            and len(value.split(":")) == 6
-        ):
-            raise ValueError("must be an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>)")
+        if value is None:
+            return value
+        parts = value.split(":")
+        sns = value.startswith("arn:") and len(parts) == 6 and parts[2] == "sns"
+        smn = value.startswith("urn:smn:") and len(parts) == 5 and all(parts)
+        if not (sns or smn):
+            raise ValueError(
+                "must be an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>) "
+                "or an SMN topic URN (urn:smn:<region>:<project_id>:<name>)"
+            )
         return value
 
     @property

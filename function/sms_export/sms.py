@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from sms_export.credentials import HuaweiCredentials
 from sms_export.errors import ConfigurationError, ExportError, InputError
 from sms_export.exporting import RetryPolicy
+from sms_export.huaweisdk import build_client
 from sms_export.models import Triple
 from sms_export.settings import Settings
 
@@ -114,27 +115,13 @@ def list_filters(filters: Mapping[str, Any]) -> dict[str, Any]:
 
 class SmsApi:
     def __init__(self, settings: Settings, credentials: HuaweiCredentials) -> None:
-        from huaweicloudsdkcore.auth.credentials import BasicCredentials
-        from huaweicloudsdkcore.http.http_config import HttpConfig
         from huaweicloudsdksms.v3 import SmsClient
 
-        basic = BasicCredentials(
-            credentials.access_key.get_secret_value(),
-            credentials.secret_key.get_secret_value(),
-            credentials.project_id,
-        )
-        if credentials.security_token is not None:
-            basic = basic.with_security_token(credentials.security_token.get_secret_value())
-        config = HttpConfig.get_default_config()
-        config.timeout = (settings.sms_connect_timeout, settings.sms_read_timeout)
-        config.retry_times = 0  # retries are ours: the SDK's never retry a POST on 429
-        # Endpoints, not a region: a region without project id costs an IAM lookup per AK.
-        self._client: Any = (
-            SmsClient.new_builder()
-            .with_credentials(basic)
-            .with_http_config(config)
-            .with_endpoints(endpoints(settings))
-            .build()
+        self._client = build_client(
+            SmsClient,
+            credentials,
+            endpoints(settings),
+            (settings.sms_connect_timeout, settings.sms_read_timeout),
         )
         self._language = settings.sms_language
 

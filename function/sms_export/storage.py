@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import io
 import os
 import tempfile
@@ -86,6 +87,7 @@ class StoredObject:
         self.stream.close()
 
 
+TRANSIENT_OS_ERRORS = {errno.ENOSPC, errno.EIO, errno.EAGAIN, errno.EBUSY, errno.EDQUOT}
 TRANSIENT_STORAGE_ERRORS = {
     "SlowDown",
     "InternalError",
@@ -279,10 +281,12 @@ class FolderExports:
             if temporary is not None:
                 temporary.unlink(missing_ok=True)
             if isinstance(error, OSError):
+                # A full or busy disk may clear up; a bad path or a read-only folder will not.
+                transient = error.errno in TRANSIENT_OS_ERRORS
                 raise ExportError(
                     "StorageWriteFailed",
                     f"Cannot write {target}: {error.strerror or error}",
-                    retryable=True,
+                    retryable=transient,
                 ) from None
             raise
         return StoredExport(target.resolve().as_uri(), size, content_type, filename)

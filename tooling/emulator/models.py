@@ -121,6 +121,7 @@ class SmsBackend:
     calls: list[ExportCall] = field(default_factory=list)
     sources: list[dict[str, Any]] = field(default_factory=list)
     listings: list[dict[str, str]] = field(default_factory=list)  # query of each ListServers
+    smn_messages: list[dict[str, Any]] = field(default_factory=list)  # SMN PublishMessage
     faults: deque[Fault] = field(default_factory=deque)
     # Random faults, besides the scripted ones: each call fails with this probability.
     fail_rate: float = 0.0
@@ -322,6 +323,34 @@ class SmsBackend:
             for key in ("state", "migproject", "enterprise_project_id")
             if key in query
         )
+
+    # -- SMN -------------------------------------------------------------------------------
+    def publish(self, project_id: str, topic_urn: str, body: bytes) -> str:
+        """SMN PublishMessage: checks what the real API checks, keeps the message."""
+        try:
+            message: dict[str, Any] = json.loads(body)
+        except ValueError:
+            raise ApiError(400, "SMN.0002", "Invalid request body") from None
+        if topic_urn.split(":")[3:4] != [project_id]:
+            raise ApiError(400, "SMN.0001", "The topic URN does not belong to this project")
+        if len(str(message.get("subject", "")).encode()) > 512:
+            raise ApiError(400, "SMN.0003", "subject is longer than 512 bytes")
+        if not any(
+            message.get(key) for key in ("message", "message_structure", "message_template_name")
+        ):
+            raise ApiError(
+                400, "SMN.0004", "message, message_structure or message_template_name is required"
+            )
+        structure = message.get("message_structure")
+        if structure is not None and "default" not in json.loads(structure):
+            raise ApiError(400, "SMN.0005", "message_structure must hold a default")
+        for key in ("message", "message_structure"):
+            if len(str(message.get(key) or "").encode()) > 256 * 1024:
+                raise ApiError(400, "SMN.0006", f"{key} is larger than 256 KB")
+        message_id = f"{len(self.smn_messages) + 1:032x}"
+        with self._lock:
+            self.smn_messages.append({"topic_urn": topic_urn, "message_id": message_id, **message})
+        return message_id
 
     # -- views for tests -------------------------------------------------------------------
     def exported_items(self) -> list[tuple[str, str, str]]:

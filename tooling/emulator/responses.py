@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 import uuid
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler
 from typing import ClassVar
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from emulator.models import ApiError, ExportFile, Fault, SmsBackend
 from emulator.signing import SignatureRejected, SignedRequest, verify
@@ -44,7 +45,7 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
             headers={name.lower(): value for name, value in self.headers.items()},
             body=self.rfile.read(length) if length else b"",
         )
-        route = self.routes.get((self.command, url.path))
+        route = self.route(self.command, url.path)
         if route is None:
             self._send_error(
                 request_id,
@@ -68,6 +69,13 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
             route(self, request_id, request, fault)
         finally:
             backend.leave()
+
+    @classmethod
+    def route(cls, method: str, path: str) -> Route | None:
+        for (route_method, pattern), handler in cls.routes.items():
+            if route_method == method and re.fullmatch(pattern, path):
+                return handler
+        return None
 
     def _authenticate(self, request_id: str, request: SignedRequest) -> str | None:
         access_key: str | None = None
@@ -152,9 +160,31 @@ def list_servers(
     handler._send(200, request_id, "application/json;charset=UTF-8", body)
 
 
+def publish_message(
+    handler: EmulatorRequestHandler, request_id: str, request: SignedRequest, fault: Fault | None
+) -> None:
+    match = re.fullmatch(SMN_PUBLISH, request.path)
+    assert match is not None
+    try:
+        if fault is not None and fault.kind == "status":
+            raise ApiError(fault.status, fault.error_code, fault.error_msg)
+        message_id = handler.backend.publish(
+            unquote(match["project_id"]), unquote(match["topic_urn"]), request.body
+        )
+    except ApiError as error:
+        handler._send_error(request_id, error)
+        return
+    body = json.dumps({"request_id": request_id, "message_id": message_id}).encode()
+    handler._send(200, request_id, "application/json;charset=UTF-8", body)
+
+
+SMN_PUBLISH = r"/v2/(?P<project_id>[^/]+)/notifications/topics/(?P<topic_urn>[^/]+)/publish"
+
+# Paths are regular expressions, matched whole.
 EmulatorRequestHandler.routes.update(
     {
         ("POST", "/v3/tasks/consistency-results/export"): export_consistency_results,
         ("GET", "/v3/sources"): list_servers,
+        ("POST", SMN_PUBLISH): publish_message,
     }
 )
