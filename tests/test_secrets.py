@@ -90,3 +90,14 @@ def test_a_missing_secret_is_named(secret: object, monkeypatch: pytest.MonkeyPat
     outcome = index.handler(load_event("direct.json"), LambdaContext())
     assert "no/such/secret" in outcome["error"]["message"]
     assert "ResourceNotFoundException" in outcome["error"]["message"]
+
+
+def test_the_placeholder_the_template_creates_says_what_to_do(
+    secret: object, emulator: EmulatorServer
+) -> None:
+    boto3.client("secretsmanager", region_name="us-east-1").put_secret_value(
+        SecretId=SECRET, SecretString='{"ak": "", "sk": ""}'
+    )
+    outcome = index.handler(load_event("direct.json"), LambdaContext())
+    assert "holds no keys yet" in outcome["error"]["message"]
+    assert emulator.backend.calls == []

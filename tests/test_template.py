@@ -1,13 +1,21 @@
-"""template.yaml deploys the function as built here, and passes cfn-lint offline."""
+"""template.yaml: cfn-lint clean, no dependency cycle once SAM expands it, least privilege."""
 
 from __future__ import annotations
 
+import copy
+import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 from cfnlint.decode import decode
+from samtranslator.translator.transform import transform
+from samtranslator.yaml_helper import yaml_parse
+
+from sms_export.readers import EXTENSIONS
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "template.yaml"
@@ -20,6 +28,10 @@ def load() -> dict[str, Any]:
     return dict(template)
 
 
+def function() -> dict[str, Any]:
+    return dict(load()["Resources"]["ExportFunction"]["Properties"])
+
+
 def test_cfn_lint_is_clean() -> None:
     cfn_lint = Path(sys.executable).parent / "cfn-lint"
     result = subprocess.run(
@@ -28,28 +40,170 @@ def test_cfn_lint_is_clean() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+# -- dependency cycles (cfn-lint skips the ones that involve SAM resources) -------------------
+class NoManagedPolicies:
+    def load(self) -> dict[str, str]:
+        return {}
+
+
+def expanded(template: dict[str, Any]) -> dict[str, Any]:
+    template = copy.deepcopy(template)
+    for resource in template["Resources"].values():
+        if resource["Type"] == "AWS::Serverless::Function":
+            resource["Properties"]["CodeUri"] = "s3://artifacts/function.zip"
+    return dict(transform(template, {}, NoManagedPolicies())["Resources"])
+
+
+def references(value: Any) -> Iterator[str]:
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            if key == "Ref" and isinstance(inner, str):
+                yield inner
+            elif key == "Fn::GetAtt":
+                yield inner[0] if isinstance(inner, list) else str(inner).split(".")[0]
+            elif key == "Fn::Sub":
+                text = inner[0] if isinstance(inner, list) else inner
+                yield from (name.split(".")[0] for name in re.findall(r"\$\{([^}!]+)\}", text))
+                yield from references(inner[1] if isinstance(inner, list) else {})
+            else:
+                yield from references(inner)
+    elif isinstance(value, list):
+        for inner in value:
+            yield from references(inner)
+
+
+def cycle(resources: dict[str, Any]) -> list[str] | None:
+    graph = {
+        name: {ref for ref in references(body) if ref in resources}
+        | set(
+            body.get("DependsOn", [])
+            if isinstance(body.get("DependsOn"), list)
+            else [body["DependsOn"]]
+            if body.get("DependsOn")
+            else []
+        )
+        for name, body in resources.items()
+    }
+    state: dict[str, str] = {}
+
+    def visit(node: str, path: list[str]) -> list[str] | None:
+        state[node] = "open"
+        for target in sorted(graph[node]):
+            if state.get(target) == "open":
+                return [*path, node, target]
+            if target not in state:
+                found = visit(target, [*path, node])
+                if found:
+                    return found
+        state[node] = "done"
+        return None
+
+    for node in sorted(graph):
+        if node not in state:
+            found = visit(node, [])
+            if found:
+                return found
+    return None
+
+
+def test_the_expanded_template_has_no_dependency_cycle() -> None:
+    template = yaml_parse(TEMPLATE.read_text())
+    assert cycle(expanded(template)) is None
+
+
+def test_the_cycle_check_finds_the_classic_s3_trap() -> None:
+    """A direct S3 event plus a policy naming the bucket: Bucket → Function → Role → Bucket."""
+    template = yaml_parse(TEMPLATE.read_text())
+    events = template["Resources"]["ExportFunction"]["Properties"]["Events"]
+    events["Upload"] = {
+        "Type": "S3",
+        "Properties": {"Bucket": {"Ref": "InputBucket"}, "Events": "s3:ObjectCreated:*"},
+    }
+    del template["Resources"]["InputBucket"]["Properties"]["NotificationConfiguration"]
+    found = cycle(expanded(template))
+    assert found is not None
+    assert "InputBucket" in found
+    assert "ExportFunctionRole" in found
+
+
+# -- what is deployed --------------------------------------------------------------------------
 def test_the_function_is_the_one_in_this_repository() -> None:
-    function = load()["Resources"]["ExportFunction"]["Properties"]
-    assert function["CodeUri"] == "function/"
-    assert function["Handler"] == "index.handler"
+    assert function()["CodeUri"] == "function/"
+    assert function()["Handler"] == "index.handler"
     assert (ROOT / "function" / "index.py").is_file()
-    runtime = load()["Globals"]["Function"]["Runtime"]
-    assert runtime in ("python3.12", "python3.13")
+    settings = load()["Globals"]["Function"]
+    assert settings["Runtime"] in ("python3.12", "python3.13")
+    assert settings["MemorySize"] == 256
 
 
-def test_uploads_under_the_input_prefix_trigger_and_exports_cannot() -> None:
-    template = load()
-    parameters = template["Parameters"]
-    rules = template["Resources"]["ExportFunction"]["Properties"]["Events"]["CsvUpload"][
-        "Properties"
-    ]["Filter"]["S3Key"]["Rules"]
-    assert {"Name": "prefix", "Value": {"Ref": "InputPrefix"}} in rules
-    input_prefix = parameters["InputPrefix"]["Default"]
-    export_prefix = parameters["ExportPrefix"]["Default"]
-    assert not export_prefix.startswith(input_prefix)
-    assert not input_prefix.startswith(export_prefix)
+def test_uploads_trigger_only_under_the_input_prefix_for_every_accepted_format() -> None:
+    pattern = function()["Events"]["Upload"]["Properties"]["Pattern"]
+    assert pattern["source"] == ["aws.s3"]
+    assert pattern["detail-type"] == ["Object Created"]
+    wildcards = [rule["wildcard"]["Fn::Sub"] for rule in pattern["detail"]["object"]["key"]]
+    assert all(rule.startswith("${InputPrefix}*.") for rule in wildcards)
+    suffixes = {rule.removeprefix("${InputPrefix}*") for rule in wildcards}
+    assert suffixes == {*EXTENSIONS, ".gz"}  # every format the readers accept, no more
+    parameters = load()["Parameters"]
+    assert not parameters["ExportPrefix"]["Default"].startswith(
+        parameters["InputPrefix"]["Default"]
+    )
 
 
-def test_the_outcome_topic_is_wired() -> None:
-    variables = load()["Resources"]["ExportFunction"]["Properties"]["Environment"]["Variables"]
-    assert variables["NOTIFY_TOPIC"] == {"Ref": "OutcomeTopic"}
+def test_the_schedule_asks_for_discovery_and_is_off_by_default() -> None:
+    nightly = function()["Events"]["Nightly"]["Properties"]
+    assert nightly["Input"] == '{"discover": {}}'
+    assert load()["Parameters"]["NightlyDiscovery"]["Default"] == "false"
+
+
+def test_the_queue_reports_partial_failures_and_has_a_dead_letter_queue() -> None:
+    requests = function()["Events"]["Requests"]["Properties"]
+    assert requests["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    queue = load()["Resources"]["RequestQueue"]["Properties"]
+    assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {
+        "Fn::GetAtt": ["RequestDeadLetters", "Arn"]
+    }
+    assert queue["VisibilityTimeout"] >= 6 * load()["Globals"]["Function"]["Timeout"]
+
+
+@pytest.mark.parametrize(
+    ("sid", "actions", "resource"),
+    [
+        (
+            "ReadUploads",
+            ["s3:GetObject", "s3:GetObjectVersion"],
+            "${InputBucket.Arn}/${InputPrefix}*",
+        ),
+        (
+            "WriteExports",
+            ["s3:PutObject", "s3:AbortMultipartUpload"],
+            "${InputBucket.Arn}/${ExportPrefix}*",
+        ),
+    ],
+)
+def test_storage_access_is_limited_to_its_prefix(
+    sid: str, actions: list[str], resource: str
+) -> None:
+    statements = {s["Sid"]: s for s in function()["Policies"][0]["Statement"]}
+    assert statements[sid]["Action"] == actions
+    assert statements[sid]["Resource"] == {"Fn::Sub": resource}
+
+
+def test_listing_publishing_and_the_secret_are_scoped() -> None:
+    policies = function()["Policies"]
+    listing = {s["Sid"]: s for s in policies[0]["Statement"]}["SeeEarlierExports"]
+    assert listing["Condition"]["StringLike"]["s3:prefix"] == {"Fn::Sub": "${ExportPrefix}*"}
+    assert policies[1] == {
+        "SNSPublishMessagePolicy": {"TopicName": {"Fn::GetAtt": ["OutcomeTopic", "TopicName"]}}
+    }
+    assert policies[2] == {
+        "AWSSecretsManagerGetSecretValuePolicy": {"SecretArn": {"Ref": "HuaweiCredentials"}}
+    }
+    variables = function()["Environment"]["Variables"]
+    assert variables["HUAWEI_CREDENTIALS_SECRET"] == {"Ref": "HuaweiCredentials"}
+    assert not {"CLOUD_SDK_AK", "CLOUD_SDK_SK"} & set(variables)  # no keys in plain sight
+
+
+def test_no_real_secret_is_in_the_template() -> None:
+    secret = load()["Resources"]["HuaweiCredentials"]["Properties"]["SecretString"]
+    assert secret == '{"ak": "", "sk": ""}'

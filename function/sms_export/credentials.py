@@ -112,5 +112,10 @@ def from_secret(secret_id: str, project_id: str | None) -> HuaweiCredentials:
         raise ConfigurationError(
             f'The secret {secret_id} must be JSON with "ak" and "sk" (and optionally "project_id")'
         ) from None
+    if not all(credentials.secrets()[:2]):
+        raise ConfigurationError(
+            f"The secret {secret_id} holds no keys yet: put them with "
+            "aws secretsmanager put-secret-value"
+        )
     _secrets[secret_id] = (time.monotonic(), credentials)
     return credentials
