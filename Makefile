@@ -6,13 +6,14 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint clean
+.PHONY: run test lint package clean
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	$(BIN)/python -m pip install --quiet --no-deps --editable .  # the sms-export command
+	$(BIN)/python -m pip check
 	touch $(STAMP)
 
 ## Run the function locally on the samples in events/, against the embedded emulator and moto.
@@ -27,6 +28,11 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+
+## Build dist/functiongraph.zip for FunctionGraph (FG_PYTHON=3.10 for the older runtime).
+FG_PYTHON ?= 3.12
+package: $(STAMP)
+	$(BIN)/python tooling/package.py --python $(FG_PYTHON)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis dist
