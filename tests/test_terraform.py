@@ -1,0 +1,135 @@
+"""deploy/functiongraph: parsed with python-hcl2; resources present and wired together."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import hcl2
+import pytest
+
+from sms_export.settings import Settings
+
+DEPLOY = Path(__file__).resolve().parent.parent / "deploy" / "functiongraph"
+
+
+def unquote(value: Any) -> Any:
+    """python-hcl2 keeps the quotes of keys and literal strings: drop them."""
+    if isinstance(value, dict):
+        return {
+            unquote(key): unquote(inner)
+            for key, inner in value.items()
+            if not str(key).startswith("__")
+        }
+    if isinstance(value, list):
+        return [unquote(inner) for inner in value]
+    if isinstance(value, str) and len(value) > 1 and value[0] == value[-1] == '"':
+        return value[1:-1]
+    return value
+
+
+def configuration() -> dict[str, list[dict[str, Any]]]:
+    merged: dict[str, list[dict[str, Any]]] = {}
+    for path in sorted(DEPLOY.glob("*.tf")):
+        with path.open() as file:
+            for kind, blocks in unquote(hcl2.load(file)).items():
+                merged.setdefault(kind, []).extend(blocks)
+    return merged
+
+
+def resources() -> dict[str, dict[str, dict[str, Any]]]:
+    found: dict[str, dict[str, dict[str, Any]]] = {}
+    for block in configuration()["resource"]:
+        for kind, named in block.items():
+            for name, body in named.items():
+                found.setdefault(kind, {})[name] = body
+    return found
+
+
+def encoded_keys(expression: str) -> set[str]:
+    """Keys of a `jsonencode({KEY = …})` expression."""
+    return set(re.findall(r"[{,]\s*([A-Za-z_]+)\s*=", expression))
+
+
+@pytest.fixture(scope="module")
+def tf() -> dict[str, dict[str, dict[str, Any]]]:
+    return resources()
+
+
+def test_the_function_runs_the_package_with_the_agency(tf: dict[str, Any]) -> None:
+    function = tf["huaweicloud_fgs_function"]["export"]
+    assert function["handler"] == "index.handler"
+    assert function["runtime"] == "${var.runtime}"
+    assert function["agency"] == "${huaweicloud_identity_agency.function.name}"
+    assert "huaweicloud_obs_bucket_object.code.key" in function["code_url"]
+    variables = {
+        name: body for block in configuration()["variable"] for name, body in block.items()
+    }
+    assert variables["runtime"]["default"] == "Python3.12"
+    assert variables["package"]["default"] == "../../dist/functiongraph.zip"
+
+
+def test_settings_are_real_settings_and_secrets_are_encrypted(tf: dict[str, Any]) -> None:
+    function = tf["huaweicloud_fgs_function"]["export"]
+    plain = encoded_keys(function["user_data"])
+    assert plain <= {name.upper() for name in Settings.model_fields}
+    assert {"NOTIFY_TOPIC", "STORAGE_ENDPOINT", "EXPORT_PREFIX"} <= plain
+    assert "huaweicloud_smn_topic.outcomes.topic_urn" in function["user_data"]
+    assert not {"CLOUD_SDK_AK", "CLOUD_SDK_SK"} & plain
+    assert function["encrypted_user_data"] == "${jsonencode(local.keys)}"
+    keys = next(block["keys"] for block in configuration()["locals"] if "keys" in block)
+    assert "CLOUD_SDK_SK = var.secret_key" in keys
+    variables = {
+        name: body for block in configuration()["variable"] for name, body in block.items()
+    }
+    assert variables["secret_key"]["sensitive"] is True
+
+
+def test_the_agency_grants_what_the_function_calls(tf: dict[str, Any]) -> None:
+    agency = tf["huaweicloud_identity_agency"]["function"]
+    assert agency["delegated_service_name"] == "op_svc_cff"
+    assert agency["domain_roles"] == ["${huaweicloud_identity_role.global.name}"]
+    policies = " ".join(role["policy"] for role in tf["huaweicloud_identity_role"].values())
+    for action in (
+        "sms:server:getBatchConsistencyResults",
+        "sms:server:queryServer",
+        "obs:object:GetObject",
+        "obs:object:PutObject",
+        "obs:bucket:ListBucket",
+        "smn:topic:publish",
+    ):
+        assert action in policies
+    assert "${var.input_prefix}*" in policies
+    assert "${var.export_prefix}*" in policies
+
+
+def test_uploads_arrive_through_eventgrid_with_encoded_keys(tf: dict[str, Any]) -> None:
+    upload = tf["huaweicloud_fgs_function_trigger"]["upload"]
+    assert upload["type"] == "EVENTGRID"
+    assert upload["function_urn"] == "${huaweicloud_fgs_function.export.urn}"
+    assert 'source_name = "HC.OBS.DWR"' in upload["event_data"]
+    assert "Key_encode = true" in upload["event_data"]
+    assert "huaweicloud_identity_agency.eventgrid.name" in upload["event_data"]
+
+
+def test_the_discovery_timer_is_created_disabled(tf: dict[str, Any]) -> None:
+    timer = tf["huaweicloud_fgs_function_trigger"]["discovery"]
+    assert timer["type"] == "TIMER"
+    assert timer["status"] == "DISABLED"
+    assert "jsonencode({discover = {}})" in timer["event_data"]
+
+
+def test_failed_asynchronous_events_are_kept(tf: dict[str, Any]) -> None:
+    settings = tf["huaweicloud_fgs_async_invoke_configuration"]["export"]
+    assert settings["function_urn"] == "${huaweicloud_fgs_function.export.urn}"
+    assert settings["max_async_retry_attempts"] >= 1
+    (on_failure,) = settings["on_failure"]
+    assert on_failure["destination"] == "OBS"
+    assert "failed-invocations/" in on_failure["param"]
+
+
+def test_the_outcome_topic_exists_and_is_an_output(tf: dict[str, Any]) -> None:
+    assert "outcomes" in tf["huaweicloud_smn_topic"]
+    outputs = {name: body for block in configuration()["output"] for name, body in block.items()}
+    assert outputs["outcome_topic_urn"]["value"] == ("${huaweicloud_smn_topic.outcomes.topic_urn}")
