@@ -47,7 +47,7 @@ resource "huaweicloud_identity_role" "global" {
         Action = [
           "sms:server:getBatchConsistencyResults",
           "sms:server:queryServer",
-          "sms:server:listServers",
+          "sms:server:list",
         ]
       },
       {
