@@ -29,19 +29,38 @@ LEFT_OUT = {"__pycache__", "bin"}  # caches, and console scripts nobody can run 
 
 
 def vendor(target: Path, python: str | None) -> None:
-    command = [sys.executable, "-m", "pip", "install", "--quiet", "--no-compile",
-               "--disable-pip-version-check", "--target", str(target),
-               "--requirement", str(ROOT / "requirements.txt")]
+    command = [
+        sys.executable,
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--no-compile",
+        "--disable-pip-version-check",
+        "--target",
+        str(target),
+        "--requirement",
+        str(ROOT / "requirements.txt"),
+    ]
     if python is not None:
-        command += ["--platform", PLATFORM, "--implementation", "cp", "--python-version",
-                    python, "--only-binary=:all:"]
+        command += [
+            "--platform",
+            PLATFORM,
+            "--implementation",
+            "cp",
+            "--python-version",
+            python,
+            "--only-binary=:all:",
+        ]
     subprocess.run(command, check=True)
 
 
 def files_to_zip(root: Path) -> list[Path]:
     return sorted(
-        path for path in root.rglob("*")
-        if path.is_file() and not LEFT_OUT & set(path.relative_to(root).parts)
+        path
+        for path in root.rglob("*")
+        if path.is_file()
+        and not LEFT_OUT & set(path.relative_to(root).parts)
         and path.suffix != ".pyc"
     )
 
@@ -61,8 +80,11 @@ def build(output: Path, python: str | None) -> Path:
         staging = Path(work)
         vendor(staging, python)
         shutil.copy2(FUNCTION / "index.py", staging / "index.py")
-        shutil.copytree(FUNCTION / "sms_export", staging / "sms_export",
-                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        shutil.copytree(
+            FUNCTION / "sms_export",
+            staging / "sms_export",
+            ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
+        )
         write_zip(staging, output)
     return output
 
@@ -70,10 +92,15 @@ def build(output: Path, python: str | None) -> Path:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     target = parser.add_mutually_exclusive_group()
-    target.add_argument("--python", default="3.12", choices=["3.10", "3.12"],
-                        help="FunctionGraph runtime to build for (default 3.12)")
-    target.add_argument("--local", action="store_true",
-                        help="build for this machine's Python instead")
+    target.add_argument(
+        "--python",
+        default="3.12",
+        choices=["3.10", "3.12"],
+        help="FunctionGraph runtime to build for (default 3.12)",
+    )
+    target.add_argument(
+        "--local", action="store_true", help="build for this machine's Python instead"
+    )
     parser.add_argument("--output", type=Path, default=ROOT / "dist" / "functiongraph.zip")
     arguments = parser.parse_args()
     output = build(arguments.output, None if arguments.local else arguments.python)
