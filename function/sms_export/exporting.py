@@ -13,6 +13,7 @@ from typing import TypeVar
 from sms_export.batching import Batch, halve
 from sms_export.errors import ExportError
 from sms_export.models import BatchResult
+from sms_export.progress import Progress, Silent
 from sms_export.storage import StoredExport
 
 ExportOne = Callable[[Batch], StoredExport]
@@ -86,19 +87,27 @@ class BatchRunner:
         max_concurrency: int,
         time_left: Callable[[], float | None] = lambda: None,
         margin_seconds: float = 0.0,
+        progress: Progress | None = None,
     ) -> None:
         self._export_one = export_one
         self._policy = policy
         self._max_concurrency = max_concurrency
         self._time_left = time_left
         self._margin = margin_seconds
+        self._progress = progress or Silent()
         self._stop: ExportError | None = None
         self._stop_lock = threading.Lock()
 
     def run(self, batches: Sequence[Batch]) -> list[BatchResult]:
         with ThreadPoolExecutor(self._max_concurrency, thread_name_prefix="export") as pool:
-            per_batch = list(pool.map(self._export_with_retries, batches))
+            per_batch = list(pool.map(self._export_and_report, batches))
         return [result for results in per_batch for result in results]
+
+    def _export_and_report(self, batch: Batch) -> list[BatchResult]:
+        results = self._export_with_retries(batch)
+        for result in results:
+            self._progress.batch_done(result)
+        return results
 
     def _export_with_retries(self, batch: Batch) -> list[BatchResult]:
         attempt, last = 0, None

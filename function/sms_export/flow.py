@@ -29,6 +29,7 @@ from sms_export.exporting import BatchRunner, ExportOne, RetryPolicy
 from sms_export.models import BatchResult, Outcome, Problem, Rejection
 from sms_export.notify import Topic, log_error, log_line, topic_for
 from sms_export.outcome import Subject, failed, ignored, redact, summarise, worth_notifying
+from sms_export.progress import Progress, Silent, counted
 from sms_export.readers import Limits, RawRow, Tally, inline_rows, read_rows
 from sms_export.rejects import CONTENT_TYPE as REJECTS_CONTENT_TYPE
 from sms_export.rejects import FILENAME as REJECTS_FILENAME
@@ -127,14 +128,23 @@ def uri_of(source: Input, scheme: str) -> str:
         return f"{scheme}://{source.bucket}/{source.key}"
     if isinstance(source, DiscoveryInput):
         return "discovery"
+    if isinstance(source, DocumentInput) and source.name:
+        return source.name
     return "inline"
 
 
 class Flow:
-    def __init__(self, settings: Settings, invocation: platform.Invocation, trigger: str) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        invocation: platform.Invocation,
+        trigger: str,
+        progress: Progress | None = None,
+    ) -> None:
         self.settings = settings
         self.invocation = invocation
         self.trigger = trigger
+        self.progress = progress or Silent()
 
     def run(self, source: Input) -> dict[str, Any]:
         started = time.monotonic()
@@ -159,7 +169,7 @@ class Flow:
             exports = self.export_store(source, edges.storage)
             tally = Tally()
             with self.read(source, edges, tally) as reading:  # inputs → rows
-                checked = check_rows(reading.rows)  # rows → valid triples + rejections
+                checked = check_rows(counted(reading.rows, self.progress))  # → valid + rejected
             folder = self.export_folder(source, reading.revision)
             destination = (exports, folder)
             if not checked.valid and not checked.rejected and isinstance(source, DiscoveryInput):
@@ -196,7 +206,7 @@ class Flow:
             yield Reading(
                 read_rows(
                     io.BytesIO(source.content),
-                    "the request body",
+                    source.name or "the request body",
                     content_type=source.content_type,
                     limits=limits,
                     tally=tally,
@@ -259,6 +269,7 @@ class Flow:
             )
             return outcome(batches=[], error=refusal)
         batches = plan(triples, self.settings.batch_size, self.settings.max_request_bytes)
+        self.progress.batches_planned(len(batches))
         return outcome(batches=self.export(batches, edges, exports, folder))
 
     def store_rejects(
@@ -312,6 +323,7 @@ class Flow:
             self.settings.max_concurrency,
             time_left=self.invocation.seconds_left,
             margin_seconds=self.settings.deadline_margin_seconds,
+            progress=self.progress,
         )
         return runner.run(batches)
 

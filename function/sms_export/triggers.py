@@ -36,6 +36,7 @@ class DocumentInput:
     content: bytes
     content_type: str | None = None
     origin: str | None = None
+    name: str | None = None  # a file's name, when there is one: it also tells the format
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,14 @@ misbehave. Laid out like a moto service: `models` (state and behaviour),
 `responses` (wire format), `server` (the HTTP server), `signing` (the gateway check).
 """
 
-from emulator.models import ExportCall, Fault, SmsBackend
+from emulator.models import DEMO_ACCESS_KEY, DEMO_SECRET_KEY, ExportCall, Fault, SmsBackend
 from emulator.server import EmulatorServer
 
-__all__ = ["EmulatorServer", "ExportCall", "Fault", "SmsBackend"]
+__all__ = [
+    "DEMO_ACCESS_KEY",
+    "DEMO_SECRET_KEY",
+    "EmulatorServer",
+    "ExportCall",
+    "Fault",
+    "SmsBackend",
+]

@@ -17,6 +17,9 @@ from typing import Any, Literal
 from emulator.signing import SignatureRejected
 
 FaultKind = Literal["status", "drop", "hang", "cut"]
+# The emulator's own made-up key pair, accepted unless told otherwise.
+DEMO_ACCESS_KEY = "EMULATOR-AK"
+DEMO_SECRET_KEY = "EMULATOR-SK"  # noqa: S105 - not a secret: nothing real accepts it
 AK_LOCK_THRESHOLD = 5
 AK_LOCK_SECONDS = 300.0
 
@@ -113,7 +116,7 @@ def export_file_for(items: Iterable[tuple[str, str, str]]) -> ExportFile:
 class SmsBackend:
     """What the emulated SMS service and its gateway know and do."""
 
-    credentials: dict[str, str] = field(default_factory=lambda: {"EMULATOR-AK": "EMULATOR-SK"})
+    credentials: dict[str, str] = field(default_factory=lambda: {DEMO_ACCESS_KEY: DEMO_SECRET_KEY})
     latency: float = 0.0
     max_request_bytes: int = 10240
     max_items: int = 200

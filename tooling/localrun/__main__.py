@@ -16,8 +16,6 @@ from urllib.parse import unquote_plus
 
 ROOT = Path(__file__).resolve().parents[2]
 EVENTS = ROOT / "events"
-DEMO_ACCESS_KEY = "EMULATOR-AK"
-DEMO_SECRET_KEY = "EMULATOR-SK"  # noqa: S105 - the emulator's own fake key
 
 
 def sample(name: str) -> dict[str, Any]:
@@ -37,7 +35,7 @@ def main() -> int:
     import boto3
     from moto import mock_aws
 
-    from emulator import EmulatorServer, SmsBackend
+    from emulator import DEMO_ACCESS_KEY, DEMO_SECRET_KEY, EmulatorServer, SmsBackend
     from localrun.contexts import LambdaContext
 
     upload = sample("s3-upload.json")

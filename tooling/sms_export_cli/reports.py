@@ -1,0 +1,111 @@
+"""What the command line prints: file checks and export summaries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from sms_export.batching import unique
+from sms_export.errors import InputError
+from sms_export.models import Rejection, Triple
+from sms_export.readers import Limits, Tally, read_rows
+from sms_export.validation import check_rows
+
+
+@dataclass
+class FileReport:
+    """What the function would say about a file's rows, without exporting anything."""
+
+    file: str
+    rows: dict[str, int] = field(default_factory=dict)
+    rejected: list[Rejection] = field(default_factory=list)
+    error: dict[str, str] | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "rows": self.rows,
+            "error": self.error,
+            "rejected": [{"row": r.row, "reason": r.reason} for r in self.rejected],
+        }
+
+
+def check_file(path: Path, limits: Limits) -> FileReport:
+    report = FileReport(str(path))
+    tally = Tally()
+    try:
+        with path.open("rb") as stream:
+            checked = check_rows(read_rows(stream, path.name, limits=limits, tally=tally))
+    except InputError as error:
+        report.error = {"code": error.code, "message": error.message}
+        return report
+    except OSError as error:
+        report.error = {"code": "UnreadableFile", "message": f"{path}: {error.strerror}"}
+        return report
+    _, duplicates = unique(checked.valid)
+    report.rejected = checked.rejected
+    report.rows = {
+        "received": len(checked.valid) + len(checked.rejected),
+        "valid": len(checked.valid),
+        "rejected": len(checked.rejected),
+        "duplicates": duplicates,
+        "blank": tally.blank,
+        "comments": tally.comments,
+    }
+    return report
+
+
+def show(report: FileReport, console: Console) -> None:
+    name = escape(report.file)
+    if report.error:
+        console.print(
+            f"[bold red]✗ {name}[/]: {escape(report.error['message'])} "
+            f"[dim]({report.error['code']})[/]"
+        )
+        return
+    rows = report.rows
+    mark = "[bold yellow]![/]" if report.rejected else "[bold green]✓[/]"
+    console.print(
+        f"{mark} [bold]{name}[/]: {rows['valid']} valid, {rows['rejected']} "
+        f"rejected, {rows['duplicates']} duplicates, {rows['blank']} blank, "
+        f"{rows['comments']} comments"
+    )
+    if report.rejected:
+        table = Table("row", "reason", show_edge=False)
+        for rejection in report.rejected:
+            table.add_row(str(rejection.row), escape(rejection.reason))
+        console.print(table)
+
+
+def summary(reports: list[dict[str, Any]], console: Console) -> None:
+    """One row per file, as the outcome tells it."""
+    table = Table("file", "status", "exported", "rejected", "batches", "exports", show_edge=False)
+    for report in reports:
+        rows = report["rows"]
+        batches = report["batches"]
+        done = sum(1 for batch in batches if batch["status"] == "exported")
+        status = report["status"]
+        colour = {"succeeded": "green", "partial": "yellow"}.get(status, "red")
+        where = report.get("stored_outcome") or ""
+        if report.get("error"):
+            where = f"{report['error']['code']}: {report['error']['message']}"
+        table.add_row(
+            escape(report.get("file", report["input"])),
+            f"[{colour}]{status}[/]",
+            f"{rows['exported']}/{rows['valid'] - rows['duplicates']}",
+            str(rows["rejected"]),
+            f"{done}/{len(batches)}",
+            escape(where.rsplit("/", 1)[0] if not report.get("error") else where),
+        )
+    console.print(table)
+
+
+def valid_triples(path: Path, limits: Limits) -> list[Triple]:
+    with path.open("rb") as stream:
+        triples, _ = unique(check_rows(read_rows(stream, path.name, limits=limits)).valid)
+    return triples
