@@ -10,6 +10,16 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+from pydantic import SecretStr
+
+from emulator import DEMO_ACCESS_KEY, DEMO_SECRET_KEY, EmulatorServer, Fault
+from sms_export.credentials import HuaweiCredentials
+from sms_export.models import Triple
+from sms_export.settings import Settings
+from sms_export.sms import SmsApi
+from tests.support import csv_text, triples
+
 FIXTURES = Path(__file__).parent / "fixtures" / "inputs"
 SMS_EXPORT = Path(sys.executable).parent / "sms-export"
 
@@ -88,3 +98,137 @@ def test_help_shows_an_example() -> None:
     result = run("validate", "--help")
     assert result.returncode == 0
     assert "sms-export validate wave-1.csv" in result.stdout
+
+
+# -- export, invoke, emulator, discover ---------------------------------------------------------
+EVENTS = Path(__file__).parent.parent / "events"
+
+
+def test_export_streams_plain_log_lines_prints_a_summary_and_resumes(
+    emulator: EmulatorServer, tmp_path: Path
+) -> None:
+    out = tmp_path / "results"
+    clean = tmp_path / "wave-1.csv"
+    clean.write_text(csv_text(triples(250)))
+    result = run("export", str(clean), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "wave-1.csv: 250 rows read, 3 batches to export" in result.stderr  # 10 KiB each
+    assert "batch 1: exported" in result.stderr
+    assert "succeeded" in result.stdout  # the summary table
+    assert len(list(out.rglob("batch-*.csv"))) == 3
+    calls = len(emulator.backend.calls)
+
+    again = run("export", str(clean), "--out", str(out))
+    assert again.returncode == 0
+    assert "batch 1: resumed" in again.stderr
+    assert len(emulator.backend.calls) == calls  # nothing exported twice
+
+
+def test_export_exits_1_unless_everything_was_exported(
+    emulator: EmulatorServer, tmp_path: Path
+) -> None:
+    result = run("export", str(EVENTS / "tasks.csv"), "--out", str(tmp_path))
+    assert result.returncode == 1
+    assert "partial" in result.stdout
+
+
+def test_export_dry_run_needs_no_keys_and_calls_nothing(
+    emulator: EmulatorServer, tmp_path: Path
+) -> None:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("CLOUD_SDK")}
+    result = subprocess.run(
+        [str(SMS_EXPORT), "export", str(FIXTURES / "tasks.xlsx"), "--dry-run"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**environment, "COLUMNS": "200"},
+        timeout=120,
+    )
+    assert result.returncode == 1  # one row would be rejected
+    assert "Dry run: nothing was exported." in result.stdout
+    assert emulator.backend.calls == []
+
+
+def test_invoke_runs_the_handler_with_a_functiongraph_context(
+    emulator: EmulatorServer, tmp_path: Path
+) -> None:
+    environment_for_the_function = {"EXPORT_DIR": str(tmp_path)}
+    result = subprocess.run(
+        [
+            str(SMS_EXPORT),
+            "invoke",
+            str(EVENTS / "direct.json"),
+            "--platform",
+            "functiongraph",
+            "--timeout",
+            "60",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+        env={**os.environ, **environment_for_the_function},
+    )
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    assert (answer["trigger"], answer["status"]) == ("direct", "succeeded")
+    assert '"sms-consistency-export outcome"' in result.stderr  # the function's log line
+
+
+def test_invoke_exits_3_when_the_platform_would_retry(
+    emulator: EmulatorServer, tmp_path: Path
+) -> None:
+    emulator.backend.inject(Fault.throttle(), Fault.throttle())
+    result = subprocess.run(
+        [str(SMS_EXPORT), "invoke", str(EVENTS / "direct.json")],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+        env={**os.environ, "EXPORT_DIR": str(tmp_path), "MAX_ATTEMPTS": "2"},
+    )
+    assert result.returncode == 3
+    assert json.loads(result.stdout)["retryable"] is True
+
+
+def test_the_emulator_command_serves_signed_calls_until_stopped() -> None:
+    process = subprocess.Popen(
+        [str(SMS_EXPORT), "emulator", "--latency", "10"], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert process.stdout is not None
+        endpoint = process.stdout.readline().split()[-1]
+        exports = process.stdout.readline()
+        assert f"SMS_ENDPOINT={endpoint}" in exports
+        api = SmsApi(
+            Settings(sms_endpoint=endpoint),
+            HuaweiCredentials(SecretStr(DEMO_ACCESS_KEY), SecretStr(DEMO_SECRET_KEY)),
+        )
+        content = api.export(
+            [Triple(task_id="t", source_id="s", source_name="n")],
+            lambda download: b"".join(download.chunks),
+        )
+        assert b"t,s,n" in content
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def test_discover_lists_what_a_timer_would_export(emulator: EmulatorServer) -> None:
+    emulator.backend.add_source("src-1", "web-01", "task-1", state="finished")
+    emulator.backend.add_source("src-2", "db-01", "task-2", state="syncing")
+    emulator.backend.add_source("src-3", "never", "task-3", has_results=False)
+    result = run("discover", "--state", "finished")
+    assert result.returncode == 0, result.stderr
+    assert "web-01" in result.stdout
+    assert "db-01" not in result.stdout
+    assert "1 sources with consistency results" in result.stdout
+    assert emulator.backend.listings[0]["state"] == "finished"
+    assert emulator.backend.calls == []  # nothing exported
+
+
+@pytest.mark.parametrize("command", ["validate", "export", "invoke", "emulator", "discover"])
+def test_every_command_shows_an_example(command: str) -> None:
+    result = run(command, "--help")
+    assert result.returncode == 0
+    assert f"sms-export {command}" in result.stdout
