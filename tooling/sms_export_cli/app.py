@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import json
 import os
 import sys
@@ -134,7 +135,9 @@ def export(
         content = path.read_bytes()
         digest = hashlib.sha256(content).hexdigest()[:12]
         source = DocumentInput(content, origin=f"{path.stem}-{digest}", name=path.name)
-        with Watch(path.name, log) as watch, contextlib.redirect_stdout(sys.stderr):
+        # The function's JSON log line: a plain log line, or hidden behind a live bar.
+        function_log = io.StringIO() if log.is_terminal else sys.stderr
+        with Watch(path.name, log) as watch, contextlib.redirect_stdout(function_log):
             report = Flow(settings, describe(None), "cli", watch).run(source)
         reports.append({"file": str(path), **report})
     summary(reports, console)
