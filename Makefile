@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint package clean
+.PHONY: run test lint package bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+
+## Benchmarks: a table of figures, each against a baseline measured beside it.
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
 
 ## Build dist/functiongraph.zip for FunctionGraph (FG_PYTHON=3.10 for the older runtime).
 FG_PYTHON ?= 3.12

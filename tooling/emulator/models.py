@@ -130,6 +130,9 @@ class SmsBackend:
     fail_rate: float = 0.0
     targeted: dict[str, deque[Fault]] = field(default_factory=dict)  # by task_id in the body
     hang_seconds: float = 2.0
+    # Throttling like the gateway: at most this many calls per second (0: no limit).
+    rate_limit: float = 0.0
+    _recent: deque[float] = field(default_factory=deque)
     rng: random.Random = field(default_factory=random.Random)
     auth_failures: list[SignatureRejected] = field(default_factory=list)
     max_in_flight: int = 0
@@ -151,6 +154,8 @@ class SmsBackend:
 
     def next_fault(self, body: bytes = b"") -> Fault | None:
         with self._lock:
+            if self.rate_limit and self._over_rate():
+                return Fault.throttle()
             for task_id in self._task_ids(body):
                 if self.targeted.get(task_id):
                     return self.targeted[task_id].popleft()
@@ -170,6 +175,15 @@ class SmsBackend:
             return None
 
     # -- gateway ---------------------------------------------------------------------------
+    def _over_rate(self) -> bool:
+        now = time.monotonic()
+        while self._recent and now - self._recent[0] >= 1.0:
+            self._recent.popleft()
+        if len(self._recent) >= self.rate_limit:
+            return True
+        self._recent.append(now)
+        return False
+
     def _task_ids(self, body: bytes) -> list[str]:
         if not self.targeted or not body:
             return []

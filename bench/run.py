@@ -1,0 +1,426 @@
+"""`make bench`: where we stand, each figure measured side by side in the same run.
+
+The machines are shared and noisy, so every figure is a ratio against a baseline run
+right beside it. Nothing here is a test: it prints figures and never fails the suite.
+
+    python bench/run.py                        # print the table
+    python bench/run.py --write bench/RESULTS.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import math
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT / "function"), str(ROOT / "tooling")]
+
+from emulator import DEMO_ACCESS_KEY, DEMO_SECRET_KEY, EmulatorServer, SmsBackend  # noqa: E402
+
+BIN = Path(sys.executable).parent
+ROW = {"task_id": "t-0", "source_id": "s-0", "source_name": "web-00"}
+
+
+@dataclass
+class Figure:
+    name: str
+    value: float
+    unit: str
+    target: str
+    met: bool
+    detail: str
+
+
+def credentials_env(endpoint: str, home: Path) -> dict[str, str]:
+    return {
+        "PATH": os.environ["PATH"],
+        "HOME": str(home),
+        "SMS_ENDPOINT": endpoint,
+        "CLOUD_SDK_AK": DEMO_ACCESS_KEY,
+        "CLOUD_SDK_SK": DEMO_SECRET_KEY,
+        "PYTHONPATH": str(ROOT / "function"),
+    }
+
+
+def write_rows(path: Path, count: int) -> None:
+    with path.open("w", newline="", encoding="utf-8") as file:
+        writer = csv.writer(file)
+        writer.writerow(["task_id", "source_id", "source_name"])
+        for number in range(count):
+            writer.writerow(
+                [
+                    f"4b1cf0a2-7e1d-4c52-9b3e-{number:012d}",
+                    f"9f2b6c1e-3d4a-4e8f-a1b2-{number:012d}",
+                    f"server-{number:06d}",
+                ]
+            )
+
+
+def timed(command: list[str], environment: dict[str, str], stdin: str = "") -> float:
+    started = time.perf_counter()
+    subprocess.run(
+        command, env=environment, input=stdin, text=True, check=True, capture_output=True
+    )
+    return time.perf_counter() - started
+
+
+# -- 1. cold start ------------------------------------------------------------------------------
+def cold_start(work: Path, runs: int = 11) -> Figure:
+    with EmulatorServer(SmsBackend()) as server:
+        environment = {**credentials_env(server.endpoint, work), "EXPORT_DIR": str(work / "cold")}
+        ours = "import json, sys, index; index.handler(json.loads(sys.stdin.read()), None)"
+        floor, measured = [], []
+        for _ in range(runs):  # interleaved, so both see the same noise
+            floor.append(timed([sys.executable, "-c", "import huaweicloudsdksms.v3"], environment))
+            measured.append(
+                timed([sys.executable, "-c", ours], environment, json.dumps({"task_info": [ROW]}))
+            )
+    ratio = statistics.median(measured) / statistics.median(floor)
+    return Figure(
+        "cold start: import index + first direct invocation of one row",
+        ratio,
+        "×",
+        "≤ 1.2× the floor",
+        ratio <= 1.2,
+        f"median {statistics.median(measured) * 1000:.0f} ms against "
+        f"{statistics.median(floor) * 1000:.0f} ms for `import huaweicloudsdksms.v3`, "
+        f"{runs} new processes each",
+    )
+
+
+# -- 2. core throughput -------------------------------------------------------------------------
+def core_throughput(work: Path, rows: int = 100_000) -> Figure:
+    from sms_export.batching import plan, unique
+    from sms_export.readers import read_rows
+    from sms_export.validation import check_rows
+
+    path = work / "core.csv"
+    write_rows(path, rows)
+
+    def ours() -> None:
+        with path.open("rb") as stream:
+            checked = check_rows(read_rows(stream, path.name))
+        triples, _ = unique(checked.valid)
+        plan(triples, 200, 10240)
+
+    def baseline() -> None:
+        with path.open(newline="", encoding="utf-8") as file:
+            for _ in csv.reader(file):
+                pass
+
+    ours_s = best_of(ours)
+    baseline_s = best_of(baseline)
+    ratio = baseline_s / ours_s
+    return Figure(
+        "core: read, validate and batch 100,000 CSV rows",
+        ratio,
+        "× csv.reader",
+        "≥ 0.4× plain csv.reader",
+        ratio >= 0.4,
+        f"{rows / ours_s:,.0f} rows/s against {rows / baseline_s:,.0f} rows/s",
+    )
+
+
+def best_of(action: Callable[[], None], runs: int = 3) -> float:
+    durations = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        action()
+        durations.append(time.perf_counter() - started)
+    return min(durations)
+
+
+# -- 3. memory ----------------------------------------------------------------------------------
+MEMORY_PROBE = """
+import json, sys
+def rss(field):
+    for line in open("/proc/self/status"):
+        if line.startswith(field):
+            return int(line.split()[1]) / 1024
+import boto3, index, huaweicloudsdksms.v3, pydantic, openpyxl
+from sms_export import flow, storage, sms
+after_imports = rss("VmRSS:")
+outcome = index.handler(json.loads(sys.stdin.read()), None)
+print(json.dumps({"after_imports": after_imports, "peak": rss("VmHWM:"),
+                  "exported": outcome["rows"]["exported"]}))
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def moto_server() -> Iterator[str]:
+    port = free_port()
+    process = subprocess.Popen(
+        [str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    endpoint = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.1)
+        yield endpoint
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def memory(work: Path, rows: int = 100_000) -> Figure:
+    import boto3
+
+    path = work / "memory.csv"
+    write_rows(path, rows)
+    with moto_server() as storage, EmulatorServer(SmsBackend()) as server:
+        s3 = boto3.client(
+            "s3",
+            endpoint_url=storage,
+            region_name="us-east-1",
+            aws_access_key_id="bench",
+            aws_secret_access_key="bench",
+        )
+        s3.create_bucket(Bucket="bench-input")
+        s3.upload_file(str(path), "bench-input", "incoming/memory.csv")
+        environment = {
+            **credentials_env(server.endpoint, work),
+            "STORAGE_ENDPOINT": storage,
+            "STORAGE_REGION": "us-east-1",
+            "MAX_CONCURRENCY": "4",
+        }
+        event = {"object": "s3://bench-input/incoming/memory.csv"}
+        result = subprocess.run(
+            [sys.executable, "-c", MEMORY_PROBE],
+            input=json.dumps(event),
+            env=environment,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    growth = figures["peak"] - figures["after_imports"]
+    return Figure(
+        "memory: peak RSS over imports, 100,000 rows end to end",
+        growth,
+        "MB",
+        "≤ 64 MB",
+        growth <= 64,
+        f"{figures['after_imports']:.0f} MB after imports, peak "
+        f"{figures['peak']:.0f} MB; {figures['exported']:,} rows exported "
+        "(emulator and moto S3 in other processes)",
+    )
+
+
+# -- 4 and 5. end to end ------------------------------------------------------------------------
+def direct_event(rows: int) -> dict[str, Any]:
+    return {
+        "task_info": [
+            {"task_id": f"t-{n:05d}", "source_id": f"s-{n:05d}", "source_name": f"server-{n:05d}"}
+            for n in range(rows)
+        ]
+    }
+
+
+@contextmanager
+def environment(**values: str) -> Iterator[None]:
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def run_function(
+    event: dict[str, Any], server: EmulatorServer, work: Path, **settings: str
+) -> tuple[float, dict[str, Any]]:
+    import contextlib
+    import io
+
+    import index
+
+    with (
+        environment(
+            SMS_ENDPOINT=server.endpoint,
+            CLOUD_SDK_AK=DEMO_ACCESS_KEY,
+            CLOUD_SDK_SK=DEMO_SECRET_KEY,
+            EXPORT_DIR=str(work / f"out-{time.time()}"),
+            HOME=str(work),
+            **settings,
+        ),
+        contextlib.redirect_stdout(io.StringIO()),
+    ):
+        started = time.perf_counter()
+        outcome = index.handler(event, None)
+        return time.perf_counter() - started, outcome
+
+
+def one_call_at_a_time(event: dict[str, Any], server: EmulatorServer, work: Path) -> float:
+    """The official sample's style: one SDK call after another, each file written."""
+    from huaweicloudsdkcore.auth.credentials import BasicCredentials
+    from huaweicloudsdksms.v3 import (
+        BatchConsistencyReq,
+        BatchGetConsistencyResultReq,
+        ExportConsistencyResultsRequest,
+        SmsClient,
+    )
+
+    from sms_export.batching import plan
+    from sms_export.models import Triple
+
+    client = (
+        SmsClient.new_builder()
+        .with_credentials(BasicCredentials(DEMO_ACCESS_KEY, DEMO_SECRET_KEY))
+        .with_endpoints([server.endpoint])
+        .build()
+    )
+    batches = plan([Triple(**item) for item in event["task_info"]], 200, 10240)
+    started = time.perf_counter()
+    for number, batch in enumerate(batches):
+        request = ExportConsistencyResultsRequest(
+            body=BatchGetConsistencyResultReq(
+                task_info=[
+                    BatchConsistencyReq(
+                        task_id=t.task_id, source_id=t.source_id, source_name=t.source_name
+                    )
+                    for t in batch.triples
+                ]
+            )
+        )
+        response = client.export_consistency_results(request)
+        response.consume_download_stream(
+            lambda raw, n=number: (work / f"seq-{n}.bin").write_bytes(raw.content)
+        )
+    return time.perf_counter() - started
+
+
+def end_to_end(work: Path, rows: int = 10_000, latency: float = 0.2) -> list[Figure]:
+    from sms_export.batching import plan
+    from sms_export.models import Triple
+
+    event = direct_event(rows)
+    batches = len(plan([Triple(**item) for item in event["task_info"]], 200, 10240))
+    ideal = math.ceil(batches / 4) * latency
+    with EmulatorServer(SmsBackend(latency=latency)) as server:
+        elapsed, outcome = run_function(event, server, work, MAX_CONCURRENCY="4")
+        sequential = one_call_at_a_time(event, server, work)
+    assert outcome["status"] == "succeeded", outcome["status"]
+    return [
+        Figure(
+            "end to end: 10,000 rows, 200 ms per export call",
+            elapsed / ideal,
+            "× ideal",
+            "≤ 1.25× ceil(batches / 4) × 200 ms",
+            elapsed / ideal <= 1.25,
+            f"{elapsed:.2f} s for {batches} batches; ideal {ideal:.2f} s",
+        ),
+        Figure(
+            "end to end against one call at a time (the official sample's loop)",
+            sequential / elapsed,
+            "× faster",
+            "(for reference)",
+            True,
+            f"{sequential:.2f} s one after another",
+        ),
+    ]
+
+
+def throttled(work: Path, rows: int = 10_000, rate: float = 20.0) -> Figure:
+    from sms_export.batching import plan
+    from sms_export.models import Triple
+
+    event = direct_event(rows)
+    batches = len(plan([Triple(**item) for item in event["task_info"]], 200, 10240))
+    minimum = batches / rate
+    backend = SmsBackend(rate_limit=rate)
+    with EmulatorServer(backend) as server:
+        elapsed, outcome = run_function(event, server, work, MAX_CONCURRENCY="4", MAX_ATTEMPTS="10")
+    failed = sum(1 for batch in outcome["batches"] if batch["status"] != "exported")
+    throttles = sum(1 for call in backend.calls if call.answered == 429)
+    return Figure(
+        f"under throttling: {rate:.0f} calls/s allowed, 429 beyond",
+        elapsed / minimum,
+        "× minimum",
+        "≤ 1.5× batches / rate, 0 failed batches",
+        elapsed / minimum <= 1.5 and failed == 0,
+        f"{elapsed:.2f} s for {batches} batches (minimum {minimum:.2f} s); "
+        f"{throttles} calls throttled; {failed} batches failed",
+    )
+
+
+# -- the table ----------------------------------------------------------------------------------
+def table(figures: list[Figure]) -> str:
+    lines = ["| benchmark | figure | target | met | detail |", "| --- | --- | --- | --- | --- |"]
+    lines += [
+        f"| {f.name} | {f.value:.2f} {f.unit} | {f.target} | "
+        f"{'yes' if f.met else '**no**'} | {f.detail} |"
+        for f in figures
+    ]
+    return "\n".join(lines)
+
+
+def machine() -> str:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    return (
+        f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores ({cpu}), "
+        f"Python {platform.python_version()}"
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--write", type=Path, help="also write the table to this Markdown file")
+    arguments = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-") as work_dir:
+        work = Path(work_dir)
+        figures = [
+            cold_start(work),
+            core_throughput(work),
+            memory(work),
+            *end_to_end(work),
+            throttled(work),
+        ]
+    output = table(figures)
+    print(output)
+    if arguments.write:
+        arguments.write.write_text(
+            f"# Benchmark results\n\nMachine: {machine()}. Run: "
+            f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.\n\n{output}\n"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
