@@ -30,7 +30,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "function"), str(ROOT / "tooling")]
 
-from emulator import DEMO_ACCESS_KEY, DEMO_SECRET_KEY, EmulatorServer, SmsBackend  # noqa: E402
+from emulator import DEMO_ACCESS_KEY, DEMO_SECRET_KEY, EmulatorServer, SmsBackend
 
 BIN = Path(sys.executable).parent
 ROW = {"task_id": "t-0", "source_id": "s-0", "source_name": "web-00"}
