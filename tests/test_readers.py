@@ -200,7 +200,7 @@ def test_csv_is_streamed_not_read_whole() -> None:
 # -- properties ------------------------------------------------------------------------------
 text = (
     st.text(
-        st.characters(codec="utf-8", exclude_categories=("Cc", "Cs", "Zl", "Zp")),
+        st.characters(codec="utf-8", exclude_categories=("Cc", "Cs")),
         min_size=1,
         max_size=40,
     )
@@ -301,3 +301,12 @@ def test_rejections_keep_the_rows_values_for_the_report() -> None:
     rejection = check_row(RawRow(4, {"task_id": "t", "source_id": "", "source_name": "=cmd"}))
     assert isinstance(rejection, Rejection)
     assert rejection.values == {"task_id": "t", "source_id": "", "source_name": "=cmd"}
+
+
+def test_unicode_line_separators_inside_a_value_do_not_split_the_row() -> None:
+    data = "task_id,source_id,source_name\nt-1,s-1,a\u2028b\x1cc\nt-2,s-2,d\u2029e\n".encode()
+    result = read(data, "separators.csv")
+    assert result.valid == [(3, ("t-2", "s-2", "d\u2029e"))]
+    assert result.rejected == [
+        (2, "source_name contains a control character (U+001C) at position 4")
+    ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from json.encoder import encode_basestring_ascii
 
 from sms_export.models import Triple
 
@@ -30,10 +31,19 @@ def unique(triples: Sequence[Triple]) -> tuple[list[Triple], int]:
     return kept, len(triples) - len(kept)
 
 
+_ITEM_OVERHEAD = len(json.dumps({"task_id": "", "source_id": "", "source_name": ""}))
+
+
 def item_size(triple: Triple) -> int:
     # The SDK serialises with (simple)json defaults: ", "/": " separators and ASCII escapes,
     # so every character outside ASCII costs 6 bytes (12 outside the BMP).
-    return len(json.dumps(triple.model_dump()))
+    return (
+        _ITEM_OVERHEAD
+        + len(encode_basestring_ascii(triple.task_id))
+        + len(encode_basestring_ascii(triple.source_id))
+        + len(encode_basestring_ascii(triple.source_name))
+        - 6
+    )  # the quotes, counted twice
 
 
 def encoded_size(triples: Sequence[Triple]) -> int:

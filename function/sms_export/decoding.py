@@ -9,6 +9,7 @@ import io
 import re
 import zlib
 from collections.abc import Iterator
+from itertools import chain
 from typing import BinaryIO, cast
 
 from sms_export.errors import InputError
@@ -24,6 +25,7 @@ BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)")
+_OTHER_BREAKS = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 
 
 class LimitedReader(io.RawIOBase):
@@ -122,6 +124,10 @@ def _failure(sample: bytes) -> int:
 
 def text_lines(source: BinaryIO, name: str) -> Iterator[str]:
     """Decoded lines with their ends (CRLF, LF or CR); a decoding failure names its byte."""
+    return chain.from_iterable(_line_batches(source, name))  # flattened in C: rows are many
+
+
+def _line_batches(source: BinaryIO, name: str) -> Iterator[list[str]]:
     stream = buffered(source)
     encoding = detect_encoding(stream.peek(SAMPLE_SIZE)[:SAMPLE_SIZE], name)
     decoder = codecs.getincrementaldecoder(encoding)()
@@ -152,12 +158,21 @@ def text_lines(source: BinaryIO, name: str) -> Iterator[str]:
         pending = "".join(partial) + text
         # A CR at the very end may be the first half of a CRLF: keep it for the next chunk.
         end = len(pending) - 1 if chunk and pending.endswith("\r") else len(pending)
-        position = 0
-        for match in _LINE.finditer(pending, 0, end):
-            yield match.group()
-            position = match.end()
-        partial, partial_length = [pending[position:]], len(pending) - position
+        lines, rest = _split(pending, end)
+        if not chunk and rest < len(pending):
+            lines.append(pending[rest:])
+        yield lines
+        partial, partial_length = [pending[rest:]], len(pending) - rest
         if not chunk:
-            if partial_length:
-                yield pending[position:]
             return
+
+
+def _split(text: str, end: int) -> tuple[list[str], int]:
+    """The complete lines of text[:end], with their ends, and where the rest starts."""
+    if _OTHER_BREAKS.search(text, 0, end):  # str.splitlines would break at these too
+        lines = [match.group() for match in _LINE.finditer(text, 0, end)]
+        return lines, sum(map(len, lines))
+    lines = text[:end].splitlines(keepends=True)
+    if lines and not lines[-1].endswith(("\n", "\r")):
+        return lines[:-1], end - len(lines[-1])
+    return lines, end

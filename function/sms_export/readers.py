@@ -15,8 +15,9 @@ import tempfile
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import PurePosixPath
-from typing import Any, BinaryIO, Literal
+from typing import Any, BinaryIO, Literal, NamedTuple
 
 from sms_export.decoding import SAMPLE_SIZE, text_lines, uncompressed
 from sms_export.errors import InputError
@@ -58,8 +59,7 @@ CONTENT_TYPES: dict[str, Format] = {
 ZIP_MAGIC = b"PK\x03\x04"
 
 
-@dataclass(frozen=True)
-class RawRow:
+class RawRow(NamedTuple):  # a tuple: there is one per input row
     number: int
     fields: Any  # usually a mapping of field → value; validation decides what it is
 
@@ -185,22 +185,29 @@ def table_rows(
 ) -> Iterator[RawRow]:
     """Numbered cell lists → rows keyed by field; blank and `#` comment rows skipped."""
     positions: dict[str, int] | None = None
+    pick = itemgetter(0, 1, 2)
+    needed = 3
     for number, cells in records:
-        if not any(cell.strip() for cell in cells):
+        if not "".join(cells).strip():
             tally.blank += 1
             continue
-        if cells[0].lstrip().startswith("#"):
+        if cells[0].lstrip()[:1] == "#":
             tally.comments += 1
             continue
         if positions is None:
             found = _columns(cells, name)
             positions = found or dict(zip(FIELDS, range(3), strict=True))
+            pick = itemgetter(*positions.values())
+            needed = max(positions.values()) + 1
             if found is not None:
                 continue  # the header row
-        yield RawRow(
-            number,
-            {field: cells[index] for field, index in positions.items() if index < len(cells)},
-        )
+        if len(cells) >= needed:  # the usual case, done in C
+            yield RawRow(number, dict(zip(positions, pick(cells), strict=True)))
+        else:
+            yield RawRow(
+                number,
+                {field: cells[index] for field, index in positions.items() if index < len(cells)},
+            )
     if positions is None:
         raise InputError(
             "NoRows",
