@@ -40,6 +40,7 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("HOME", str(tmp_path / "home"))  # the SDK writes an app id there
     monkeypatch.setenv("RETRY_BASE_SECONDS", "0.01")
     monkeypatch.setenv("RETRY_MAX_SECONDS", "0.05")
+    monkeypatch.setenv("RETRY_THROTTLE_BASE_SECONDS", "0.01")
     monkeypatch.setenv("SMS_READ_TIMEOUT", "2")
     monkeypatch.setattr(credentials, "_secrets", {})  # warm-start cache: one per test
 

@@ -40,6 +40,7 @@ class ExportError(Exception):
         retryable: bool = False,
         too_large: bool = False,
         fatal: bool = False,
+        throttled: bool = False,
     ) -> None:
         super().__init__(f"{error_code}: {error_msg}")
         self.error_code = error_code
@@ -48,6 +49,7 @@ class ExportError(Exception):
         self.request_id = request_id or None
         self.retryable = retryable
         self.too_large = too_large
+        self.throttled = throttled  # 429 / APIGW.0308: the whole client should slow down
         # Fatal errors (refused credentials) would fail every batch the same way, and
         # repeated signature failures lock the access key for 5 minutes: stop at once.
         self.fatal = fatal

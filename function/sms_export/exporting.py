@@ -14,6 +14,7 @@ from sms_export.batching import Batch, halve
 from sms_export.errors import ExportError
 from sms_export.models import BatchResult
 from sms_export.progress import Progress, Silent
+from sms_export.settings import Settings
 from sms_export.storage import StoredExport
 
 ExportOne = Callable[[Batch], StoredExport]
@@ -25,15 +26,17 @@ class RetryPolicy:
     max_attempts: int = 5
     base_seconds: float = 2.0
     max_seconds: float = 30.0
+    throttle_base_seconds: float = 0.5
     sleep: Callable[[float], None] = time.sleep
     rng: random.Random = field(default_factory=random.Random)
 
-    def delay(self, attempt: int) -> float:
+    def delay(self, attempt: int, base: float | None = None) -> float:
         """Equal jitter: half of the exponential step is fixed, half random.
 
-        Throttling (APIGW.0308) asks for waits of seconds, not the SDK's 10 ms steps.
+        Waits are of seconds, not the SDK's 10 ms steps.
         """
-        step = min(self.max_seconds, self.base_seconds * 2.0 ** (attempt - 1))
+        base = self.base_seconds if base is None else base
+        step = min(self.max_seconds, base * 2.0 ** (attempt - 1))
         return step / 2 + self.rng.uniform(0, step / 2)
 
     def call(self, action: Callable[[], T]) -> T:
@@ -48,6 +51,15 @@ class RetryPolicy:
                     raise
             self.sleep(self.delay(attempt))
             attempt += 1
+
+
+def retry_policy(settings: Settings) -> RetryPolicy:
+    return RetryPolicy(
+        settings.max_attempts,
+        settings.retry_base_seconds,
+        settings.retry_max_seconds,
+        settings.retry_throttle_base_seconds,
+    )
 
 
 def _result(
@@ -96,7 +108,11 @@ class BatchRunner:
         self._margin = margin_seconds
         self._progress = progress or Silent()
         self._stop: ExportError | None = None
-        self._stop_lock = threading.Lock()
+        self._lock = threading.Lock()
+        # Throttling is about the whole client, not one batch: the pool pauses together,
+        # for longer each time the API throttles again, instead of every worker hammering.
+        self._pause_until = 0.0
+        self._throttled_in_a_row = 0
 
     def run(self, batches: Sequence[Batch]) -> list[BatchResult]:
         with ThreadPoolExecutor(self._max_concurrency, thread_name_prefix="export") as pool:
@@ -118,19 +134,45 @@ class BatchRunner:
                     return [self._not_started(batch, cause)]
                 return [_result(batch, attempt, error=last)]
             attempt += 1
+            self._wait_for_pause()
             try:
-                return [_result(batch, attempt, stored=self._export_one(batch))]
+                stored = self._export_one(batch)
             except ExportError as error:
                 last = error
                 if error.too_large and len(batch.triples) > 1:
                     first, second = halve(batch)
                     return self._export_with_retries(first) + self._export_with_retries(second)
                 if error.fatal:
-                    with self._stop_lock:
+                    with self._lock:
                         self._stop = self._stop or error
                 if not error.retryable or attempt >= self._policy.max_attempts:
                     return [_result(batch, attempt, error=error)]
-            self._wait_before_retry(attempt)
+                if error.throttled:
+                    self._throttled()  # the pause is the wait
+                else:
+                    self._wait_before_retry(attempt)
+                continue
+            with self._lock:
+                self._throttled_in_a_row = 0
+            return [_result(batch, attempt, stored=stored)]
+
+    def _throttled(self) -> None:
+        """Pause the whole pool, longer each time the API throttles again in a row."""
+        with self._lock:
+            if time.monotonic() < self._pause_until:
+                return  # the same burst, already paused for: no need to pause longer
+            self._throttled_in_a_row += 1
+            pause = self._policy.delay(self._throttled_in_a_row, self._policy.throttle_base_seconds)
+            self._pause_until = max(self._pause_until, time.monotonic() + pause)
+
+    def _wait_for_pause(self) -> None:
+        while (wait := self._pause_until - time.monotonic()) > 0:
+            left = self._time_left()
+            if left is not None:
+                wait = min(wait, max(0.0, left - self._margin))  # never past the deadline
+                if wait == 0:
+                    return
+            self._policy.sleep(wait)
 
     def _out_of_time(self) -> ExportError | None:
         left = self._time_left()

@@ -25,7 +25,7 @@ from sms_export import credentials, platform, triggers
 from sms_export.batching import Batch, plan, unique
 from sms_export.credentials import HuaweiCredentials
 from sms_export.errors import ConfigurationError, ExportError, InputError, RetryLater
-from sms_export.exporting import BatchRunner, ExportOne, RetryPolicy
+from sms_export.exporting import BatchRunner, ExportOne, retry_policy
 from sms_export.models import BatchResult, Outcome, Problem, Rejection
 from sms_export.notify import Topic, log_error, log_line, topic_for
 from sms_export.outcome import Subject, failed, ignored, redact, summarise, worth_notifying
@@ -236,7 +236,7 @@ class Flow:
 
     def discovered(self, edges: Edges, filters: dict[str, Any] | Any) -> list[dict[str, Any]]:
         try:
-            return list(edges.sms.list_sources(filters, retry=self.retry_policy()))
+            return list(edges.sms.list_sources(filters, retry=retry_policy(self.settings)))
         except ExportError as error:
             raise InputError(
                 "DiscoveryFailed",
@@ -319,7 +319,7 @@ class Flow:
             return []
         runner = BatchRunner(
             export_and_store(edges.sms, exports, folder, self.earlier_exports(exports, folder)),
-            self.retry_policy(),
+            retry_policy(self.settings),
             self.settings.max_concurrency,
             time_left=self.invocation.seconds_left,
             margin_seconds=self.settings.deadline_margin_seconds,
@@ -340,13 +340,6 @@ class Flow:
             for key, stored in found.items()
             if "/batch-" in key
         }
-
-    def retry_policy(self) -> RetryPolicy:
-        return RetryPolicy(
-            self.settings.max_attempts,
-            self.settings.retry_base_seconds,
-            self.settings.retry_max_seconds,
-        )
 
 
 class Edges:

@@ -47,6 +47,7 @@ class Settings(BaseModel):
     max_attempts: int = Field(5, ge=1, le=10)
     retry_base_seconds: float = Field(2.0, ge=0)
     retry_max_seconds: float = Field(30.0, ge=0)
+    retry_throttle_base_seconds: float = Field(0.5, ge=0)  # the pool's first pause on a 429
     # Stop starting batches when less than this is left before the function's timeout, so
     # that the outcome is still stored, logged and notified.
     deadline_margin_seconds: float = Field(30.0, ge=0)

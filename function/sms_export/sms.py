@@ -76,6 +76,7 @@ def classify(error: Exception) -> ExportError:
             http_status=status,
             request_id=error.request_id,
             retryable=status == 429 or status >= 500 or code in THROTTLED,
+            throttled=status == 429 or code in THROTTLED,
             too_large=status == 413 or code in TOO_LARGE,
             fatal=code in AUTHENTICATION or (status in (401, 403) and code not in TOO_LARGE),
         )

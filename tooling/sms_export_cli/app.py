@@ -276,7 +276,7 @@ def discover(
     """
     from sms_export.credentials import resolve
     from sms_export.errors import ExportError, InputError
-    from sms_export.exporting import RetryPolicy
+    from sms_export.exporting import retry_policy
     from sms_export.platform import describe
     from sms_export.sms import SmsApi
 
@@ -293,10 +293,11 @@ def discover(
     }
     try:
         api = SmsApi(settings, resolve(settings, describe(None)))
-        policy = RetryPolicy(
-            settings.max_attempts, settings.retry_base_seconds, settings.retry_max_seconds
+        rows = list(
+            api.list_sources(
+                filters or settings.discover_filters or {}, retry=retry_policy(settings)
+            )
         )
-        rows = list(api.list_sources(filters or settings.discover_filters or {}, retry=policy))
     except InputError as error:
         log.print(f"[bold red]✗[/] {escape(error.message)}")
         raise typer.Exit(EXIT_UNUSABLE) from None
