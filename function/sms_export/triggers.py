@@ -192,16 +192,28 @@ def s3_objects(event: Event) -> list[Input]:
             continue  # deletions and other notifications carry nothing to export
         s3 = record["s3"]
         stored = s3["object"]
-        # AWS and OBS send keys form-encoded: "+" for a space, "%2F" for "/".
         inputs.append(
-            ObjectInput(
-                bucket=s3["bucket"]["name"],
-                key=unquote_plus(stored["key"]),
-                etag=stored.get("eTag") or stored.get("etag"),
-                version_id=stored.get("versionId") if stored.get("versionId") != "null" else None,
+            stored_object(
+                s3["bucket"]["name"],
+                stored["key"],
+                stored.get("eTag") or stored.get("etag"),
+                stored.get("versionId"),
             )
         )
     return inputs
+
+
+def stored_object(
+    bucket: str, encoded_key: str, etag: str | None, version_id: str | None
+) -> ObjectInput:
+    """Notifications send keys form-encoded ("+" for a space, "%2F" for "/"), and OBS sends
+    the version id "null" for unversioned buckets."""
+    return ObjectInput(
+        bucket,
+        unquote_plus(encoded_key),
+        etag,
+        version_id if version_id not in (None, "", "null") else None,
+    )
 
 
 def eventgrid_obs_object(event: Event) -> list[Input]:
@@ -211,11 +223,8 @@ def eventgrid_obs_object(event: Event) -> list[Input]:
     stored = obs["object"]
     # The EventGrid trigger is created with Key_encode = true: keys arrive encoded.
     return [
-        ObjectInput(
-            obs["bucket"]["name"],
-            unquote_plus(stored["key"]),
-            stored.get("eTag"),
-            stored.get("versionId") if stored.get("versionId") != "null" else None,
+        stored_object(
+            obs["bucket"]["name"], stored["key"], stored.get("eTag"), stored.get("versionId")
         )
     ]
 
@@ -224,11 +233,8 @@ def eventbridge_s3_object(event: Event) -> list[Input]:
     detail = event["detail"]
     stored = detail["object"]
     return [
-        ObjectInput(
-            detail["bucket"]["name"],
-            unquote_plus(stored["key"]),
-            stored.get("etag"),
-            stored.get("version-id"),
+        stored_object(
+            detail["bucket"]["name"], stored["key"], stored.get("etag"), stored.get("version-id")
         )
     ]
 
