@@ -12,7 +12,7 @@ from emulator import EmulatorServer
 from localrun.contexts import FunctionGraphContext, LambdaContext
 from sms_export import platform
 from sms_export.credentials import resolve
-from sms_export.errors import ConfigurationError
+from sms_export.errors import ConfigurationError, RetryLater
 from sms_export.settings import Settings
 from sms_export.sms import endpoints
 from tests.support import load_event
@@ -82,7 +82,9 @@ def test_missing_credentials_fail_once_clearly_before_any_call(
     monkeypatch.delenv("CLOUD_SDK_AK")
     monkeypatch.delenv("CLOUD_SDK_SK")
     monkeypatch.setenv("EXPORT_DIR", str(tmp_path))
-    outcome = index.handler(load_event("direct.json"), FunctionGraphContext())  # no agency
+    with pytest.raises(RetryLater) as raised:  # fixable: the platform keeps the event
+        index.handler(load_event("direct.json"), FunctionGraphContext())  # no agency
+    outcome = raised.value.answer
     assert outcome["status"] == "failed"
     assert outcome["error"]["code"] == "ConfigurationError"
     for name in ("CLOUD_SDK_AK", "CLOUD_SDK_SK", "HUAWEICLOUD_SDK_AK", "agency"):
@@ -94,14 +96,18 @@ def test_missing_credentials_fail_once_clearly_before_any_call(
 def test_invalid_settings_are_one_readable_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BATCH_SIZE", "500")
     monkeypatch.setenv("MAX_CONCURRENCY", "zero")
-    outcome = index.handler(load_event("direct.json"), LambdaContext())
+    with pytest.raises(RetryLater) as raised:  # fixable: the platform keeps the event
+        index.handler(load_event("direct.json"), LambdaContext())
+    outcome = raised.value.answer
     assert outcome["error"]["code"] == "ConfigurationError"
     assert "BATCH_SIZE: Input should be less than or equal to 200" in outcome["error"]["message"]
     assert "MAX_CONCURRENCY" in outcome["error"]["message"]
 
 
 def test_no_export_destination_is_a_configuration_error(emulator: EmulatorServer) -> None:
-    outcome = index.handler(load_event("direct.json"), LambdaContext())
+    with pytest.raises(RetryLater) as raised:  # fixable: the platform keeps the event
+        index.handler(load_event("direct.json"), LambdaContext())
+    outcome = raised.value.answer
     assert outcome["error"]["code"] == "ConfigurationError"
     assert "EXPORT_BUCKET" in outcome["error"]["message"]
     assert emulator.backend.calls == []

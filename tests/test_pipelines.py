@@ -245,3 +245,11 @@ def test_an_unknown_event_names_its_keys_never_its_values_and_is_notified(
 def test_a_non_object_event_is_unknown_too() -> None:
     outcome = index.handler(["not", "an", "object"], LambdaContext())
     assert outcome["error"]["code"] == "UnknownEvent"
+
+
+def test_a_setting_to_fix_sends_queued_messages_back_instead_of_dropping_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("BATCH_SIZE", "many")
+    answer = index.handler(sqs_event(("m-1", json.dumps(task_info(2)))), LambdaContext())
+    assert answer == {"batchItemFailures": [{"itemIdentifier": "m-1"}]}

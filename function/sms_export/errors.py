@@ -16,10 +16,12 @@ class InputError(Exception):
 
 
 class ConfigurationError(InputError):
-    """A setting is missing or invalid; detected before any API call."""
+    """A setting is missing or invalid; detected before any API call. Retryable: once the
+    operator fixes it, the same event succeeds, so queued messages and asynchronous events
+    go back to the platform (and its dead-letter queue) instead of being dropped."""
 
     def __init__(self, message: str) -> None:
-        super().__init__("ConfigurationError", message)
+        super().__init__("ConfigurationError", message, retryable=True)
 
 
 class UnknownEvent(InputError):

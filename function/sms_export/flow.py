@@ -78,9 +78,9 @@ def handle(event: Any, context: Any) -> dict[str, Any]:
             report(failed(subject, problem(error)), [], None)
             for subject in subjects(recognised, invocation)
         ]
-        return reply(recognised.reply, recognised.trigger, reports)
-    flow = Flow(settings, invocation, recognised.trigger)
-    reports = [flow.run(source) for source in recognised.inputs]
+    else:
+        flow = Flow(settings, invocation, recognised.trigger)
+        reports = [flow.run(source) for source in recognised.inputs]
     if not reports and recognised.reply != "sqs":
         subject = Subject(recognised.trigger, "event", invocation.request_id)
         reports = [report(ignored(subject, "the event announces nothing to export"), [], None)]
@@ -89,8 +89,8 @@ def handle(event: Any, context: Any) -> dict[str, Any]:
     if unfinished and recognised.reply == "outcome":
         # Asynchronous platforms retry a failed invocation; the retry resumes the work.
         raise RetryLater(
-            f"{len(unfinished)} of {len(reports)} inputs left work a retry can "
-            "finish (throttling, server errors or time running out); see the "
+            f"{len(unfinished)} of {len(reports)} inputs left work that a retry can finish "
+            "(throttling, server errors, time running out, a setting to fix); see the "
             "outcome log line",
             answer,
         )

@@ -28,14 +28,14 @@ def http_status(report: dict[str, Any]) -> int:
     """200 when something was exported; 400 when nothing valid was sent; 502 when the SMS
     API failed; 503 when trying again later may finish the work; 500 when the function
     itself is misconfigured or broken."""
+    outcomes = report.get("outcomes", [report])
+    codes = {(outcome.get("error") or {}).get("code") for outcome in outcomes}
+    if report["status"] == "failed" and codes & set(SERVER_SIDE):
+        return 500
     if report.get("retryable", False) and report["status"] != "succeeded":
         return 503  # throttled, server errors or out of time: the same request may succeed
     if report["status"] != "failed":
         return 200
-    outcomes = report.get("outcomes", [report])
-    codes = {(outcome.get("error") or {}).get("code") for outcome in outcomes}
-    if codes & set(SERVER_SIDE):
-        return 500
     if any(batch["status"] != "exported" for o in outcomes for batch in o.get("batches", [])):
         return 502
     return 400
