@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -232,3 +233,24 @@ def test_every_command_shows_an_example(command: str) -> None:
     result = run(command, "--help")
     assert result.returncode == 0
     assert f"sms-export {command}" in result.stdout
+
+
+@pytest.mark.skipif(shutil.which("script") is None, reason="needs util-linux's script for a tty")
+def test_export_shows_a_live_progress_bar_on_a_terminal(
+    emulator: EmulatorServer, tmp_path: Path
+) -> None:
+    source = tmp_path / "wave-2.csv"
+    source.write_text(csv_text(triples(300)))
+    command = f"{SMS_EXPORT} export {source} --out {tmp_path / 'out'}"
+    result = subprocess.run(
+        [str(shutil.which("script")), "-qec", command, "/dev/null"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+        env={**os.environ, "COLUMNS": "120", "TERM": "xterm"},
+    )
+    assert result.returncode == 0, result.stdout
+    assert "wave-2.csv: exporting" in result.stdout  # the bar's label, drawn on the tty
+    assert "3/3" in result.stdout
+    assert '"sms-consistency-export outcome"' not in result.stdout  # hidden behind the bar
