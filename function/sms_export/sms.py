@@ -22,7 +22,7 @@ from sms_export.settings import Settings
 T = TypeVar("T")
 CHUNK_SIZE = 64 * 1024
 THROTTLED = {"APIGW.0308"}
-TOO_LARGE = {"SMS.2004", "APIGW.0201"}
+TOO_LARGE = {"SMS.2004"}  # and HTTP 413; APIGW.0201 alone is any malformed request
 AUTHENTICATION = {"APIGW.0301", "APIGW.0303", "APIGW.0305"}
 
 
