@@ -145,6 +145,7 @@ class Flow:
         self.invocation = invocation
         self.trigger = trigger
         self.progress = progress or Silent()
+        self._edges: Edges | None = None
 
     def run(self, source: Input) -> dict[str, Any]:
         started = time.monotonic()
@@ -165,7 +166,7 @@ class Flow:
                 raise source.error
             signer = credentials.resolve(self.settings, self.invocation)  # before any call
             secrets = signer.secrets()
-            edges = Edges(self.settings, signer)
+            edges = self.edges(signer)
             exports = self.export_store(source, edges.storage)
             tally = Tally()
             with self.read(source, edges, tally) as reading:  # inputs → rows
@@ -189,6 +190,13 @@ class Flow:
         if destination is not None:
             outcome.stored_outcome = store_outcome(outcome, *destination, secrets)
         return report(outcome, secrets, topic_for(self.settings, signer))
+
+    def edges(self, signer: HuaweiCredentials) -> Edges:
+        """One set of clients for every input of the invocation (an SQS batch has up to ten;
+        a boto3 client costs tens of milliseconds to make)."""
+        if self._edges is None or self._edges.signer != signer:
+            self._edges = Edges(self.settings, signer)
+        return self._edges
 
     # -- inputs → rows -----------------------------------------------------------------------
     def is_own_export(self, source: Input) -> bool:
