@@ -14,7 +14,9 @@ if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_sns import SNSClient
 
-EVENTS = Path(__file__).resolve().parent.parent / "events"
+ROOT = Path(__file__).resolve().parent.parent
+EVENTS = ROOT / "events"
+FIXTURES = ROOT / "tests" / "fixtures" / "inputs"
 INPUT_BUCKET = "sms-input-123456789012"
 ACCESS_KEY = "HWTESTACCESSKEY0001"
 SECRET_KEY = "hwTestSecretKey+9f1c2e7a4b/DoNotLeak"

@@ -19,9 +19,8 @@ from sms_export.credentials import HuaweiCredentials
 from sms_export.models import Triple
 from sms_export.settings import Settings
 from sms_export.sms import SmsApi
-from tests.support import csv_text, triples
+from tests.support import EVENTS, FIXTURES, csv_text, triples
 
-FIXTURES = Path(__file__).parent / "fixtures" / "inputs"
 SMS_EXPORT = Path(sys.executable).parent / "sms-export"
 
 
@@ -102,7 +101,6 @@ def test_help_shows_an_example() -> None:
 
 
 # -- export, invoke, emulator, discover ---------------------------------------------------------
-EVENTS = Path(__file__).parent.parent / "events"
 
 
 def test_export_streams_plain_log_lines_prints_a_summary_and_resumes(

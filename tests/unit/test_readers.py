@@ -9,7 +9,6 @@ import io
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Literal
 
 import pytest
@@ -20,8 +19,8 @@ from sms_export.errors import InputError
 from sms_export.models import Rejection, Triple
 from sms_export.readers import Limits, RawRow, Tally, read_rows
 from sms_export.validation import check_row
+from tests.support import FIXTURES
 
-FIXTURES = Path(__file__).parent / "fixtures" / "inputs"
 A = ("4b1cf0a2-7e1d-4c52-9b3e-2f8d1e0a9c11", "9f2b6c1e-3d4a-4e8f-a1b2-c3d4e5f60718", "web-01")
 B = ("5c2d01b3-8f2e-4d63-ac4f-3a9e2f1b0d22", "a03c7d2f-4e5b-4f90-b2c3-d4e5f6071829", "数据库主机")
 C = (

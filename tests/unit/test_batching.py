@@ -4,15 +4,10 @@ from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pydantic import SecretStr
 
-from emulator import EmulatorServer, SmsBackend
 from sms_export.batching import encoded_size, halve, plan, unique
-from sms_export.credentials import HuaweiCredentials
 from sms_export.models import Triple
-from sms_export.settings import Settings
-from sms_export.sms import SmsApi
-from tests.support import ACCESS_KEY, SECRET_KEY, triples
+from tests.support import triples
 
 field_text = st.text(
     st.characters(blacklist_categories=("Cc", "Cs", "Zs", "Zl", "Zp")), min_size=1, max_size=255
@@ -61,23 +56,3 @@ def test_halving_labels_parts() -> None:
     assert (len(first.triples), len(second.triples)) == (2, 3)
     assert (first.label, second.label) == ("0001-1", "0001-2")
     assert halve(second)[1].label == "0001-2-2"
-
-
-def test_encoded_size_is_exactly_the_body_the_sdk_sends() -> None:
-    """Non-ASCII costs 6 bytes (12 outside the BMP) in the SDK's JSON: check on the wire."""
-    items = make(
-        [
-            ("t-1", "s-1", "文件服务器-02"),
-            ("t-2", "s-2", 'quote" back\\slash 🚀'),
-            ("t-3", "s-3", "plain"),
-        ]
-    )
-    backend = SmsBackend(credentials={ACCESS_KEY: SECRET_KEY})
-    with EmulatorServer(backend) as server:
-        settings_ = Settings(sms_endpoint=server.endpoint)
-        api = SmsApi(settings_, HuaweiCredentials(SecretStr(ACCESS_KEY), SecretStr(SECRET_KEY)))
-        for count in (1, 2, 3):
-            api.export(items[:count], lambda download: b"".join(download.chunks))
-    assert [call.body_bytes for call in backend.calls] == [
-        encoded_size(items[:count]) for count in (1, 2, 3)
-    ]

@@ -13,9 +13,8 @@ from pathlib import Path
 import pytest
 
 from emulator import EmulatorServer
-from tests.support import ACCESS_KEY, SECRET_KEY, load_event
+from tests.support import ACCESS_KEY, ROOT, SECRET_KEY, load_event
 
-ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "tooling" / "package.py"
 
 

@@ -21,6 +21,7 @@ from sms_export.settings import Settings
 from sms_export.storage import make_s3_client
 from tests.support import (
     ACCESS_KEY,
+    EVENTS,
     INPUT_BUCKET,
     SECRET_KEY,
     Aws,
@@ -121,7 +122,7 @@ def test_a_direct_event_of_any_length_is_split(
 def test_the_sample_events_run(emulator: EmulatorServer, aws: Aws) -> None:
     aws.upload(
         "incoming/wave 1/tasks.csv",
-        (Path(__file__).parent.parent / "events" / "tasks.csv").read_text(encoding="utf-8"),
+        (EVENTS / "tasks.csv").read_text(encoding="utf-8"),
     )
     outcome = index.handler(load_event("s3-upload.json"), LambdaContext())
     assert outcome["status"] == "partial"
@@ -237,7 +238,7 @@ def test_obs_settings_work_end_to_end_with_the_agency_credentials(
             Bucket="sms-input-obs",
             CreateBucketConfiguration={"LocationConstraint": "cn-north-4"},  # type: ignore[typeddict-item]
         )
-        sample = (Path(__file__).parent.parent / "events" / "tasks.csv").read_bytes()
+        sample = (EVENTS / "tasks.csv").read_bytes()
         s3.put_object(Bucket="sms-input-obs", Key="incoming/wave 1/tasks.csv", Body=sample)
         outcome = index.handler(load_event("obs-upload.json"), context)
         stored = s3.list_objects_v2(Bucket="sms-input-obs", Prefix="consistency-results/")

@@ -5,16 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-from pathlib import Path
 
 import pytest
 
 import index
 from emulator import EmulatorServer
 from localrun.contexts import LambdaContext
-from tests.support import INPUT_BUCKET, Aws, csv_text, triples
-
-FIXTURES = Path(__file__).parent / "fixtures" / "inputs"
+from tests.support import FIXTURES, INPUT_BUCKET, Aws, csv_text, triples
 
 
 def upload_fixture(aws: Aws, name: str, key: str | None = None) -> dict[str, object]:

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 import hcl2
 import pytest
 
 from sms_export.settings import Settings
+from tests.support import ROOT
 
-DEPLOY = Path(__file__).resolve().parent.parent / "deploy" / "functiongraph"
+DEPLOY = ROOT / "deploy" / "functiongraph"
 
 
 def unquote(value: Any) -> Any:
