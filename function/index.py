@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from sms_export.flow import handle
+from sms_export.api import handle
 
 
 def handler(event: Any, context: Any) -> dict[str, Any]:

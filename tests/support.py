@@ -57,6 +57,15 @@ def upload_event(bucket: str, key: str, etag: str = "etag") -> dict[str, Any]:
     return event
 
 
+def batch_file(rows: list[Triple], start: int = 0) -> str:
+    """The name of the stored export holding `rows`, which begin at position `start` among
+    the input's distinct triples."""
+    from sms_export.checkpoint import batch_key
+    from sms_export.models import Triple as Valid
+
+    return batch_key("", [Valid(*row) for row in rows], start, ".csv").lstrip("/")
+
+
 def parse_export(content: bytes) -> list[Triple]:
     """The emulator's file lists the items it was asked for: read them back."""
     rows = list(csv.reader(io.StringIO(content.decode("utf-8"))))

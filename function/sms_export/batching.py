@@ -17,12 +17,12 @@ _SEPARATOR = len(", ")
 class Batch:
     index: int
     triples: tuple[Triple, ...]
+    start: int = 0  # where its first triple is among the input's distinct valid triples
     part: str | None = None  # "1", "2", "2-1"…: the halves of a batch the API found too large
 
     @property
-    def label(self) -> str:
-        """Names the batch's files: `batch-0003`, `batch-0003-1`, `batch-0003-2-1`…"""
-        return f"{self.index:04d}" + (f"-{self.part}" if self.part else "")
+    def end(self) -> int:
+        return self.start + len(self.triples)
 
 
 def unique(triples: Sequence[Triple]) -> tuple[list[Triple], int]:
@@ -53,20 +53,26 @@ def encoded_size(triples: Sequence[Triple]) -> int:
     return _EMPTY_BODY + sum(map(item_size, triples)) + _SEPARATOR * (len(triples) - 1)
 
 
-def plan(triples: Sequence[Triple], max_items: int, max_bytes: int) -> list[Batch]:
-    """Fill batches in order up to `max_items` items and `max_bytes` of encoded body."""
+def plan(
+    triples: Sequence[Triple], max_items: int, max_bytes: int, *, start: int = 0, index: int = 1
+) -> list[Batch]:
+    """Fill batches in order up to `max_items` items and `max_bytes` of encoded body.
+
+    `triples` begin at position `start` of the input's distinct triples; the batches are
+    numbered from `index`."""
     batches: list[Batch] = []
     current: list[Triple] = []
     size = _EMPTY_BODY
     for triple in triples:
         added = item_size(triple) + (_SEPARATOR if current else 0)
         if current and (len(current) == max_items or size + added > max_bytes):
-            batches.append(Batch(len(batches) + 1, tuple(current)))
+            batches.append(Batch(index + len(batches), tuple(current), start))
+            start += len(current)
             current, size, added = [], _EMPTY_BODY, item_size(triple)
         current.append(triple)
         size += added
     if current:
-        batches.append(Batch(len(batches) + 1, tuple(current)))
+        batches.append(Batch(index + len(batches), tuple(current), start))
     return batches
 
 
@@ -74,6 +80,6 @@ def halve(batch: Batch) -> tuple[Batch, Batch]:
     middle = len(batch.triples) // 2
     prefix = f"{batch.part}-" if batch.part else ""
     return (
-        Batch(batch.index, batch.triples[:middle], prefix + "1"),
-        Batch(batch.index, batch.triples[middle:], prefix + "2"),
+        Batch(batch.index, batch.triples[:middle], batch.start, prefix + "1"),
+        Batch(batch.index, batch.triples[middle:], batch.start + middle, prefix + "2"),
     )

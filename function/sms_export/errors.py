@@ -1,27 +1,37 @@
-"""The errors the flow tells apart. Each carries what an operator needs to act on it."""
+"""The errors the flow tells apart: one root, the same three fields everywhere.
+
+    SmsExportError            code, message, retryable
+    ├── InputError            the whole input cannot be used (unreadable, no rows, …)
+    │   └── UnknownEvent
+    ├── ConfigurationError    a setting is missing or invalid
+    └── CallFailed            one call failed (SMS API, storage write): http_status, request_id
+        ├── Throttled         429 / APIGW.0308: the whole client should slow down
+        ├── TooLarge          SMS.2004 / 413: the request should be halved
+        └── CredentialsRefused  every call would fail the same way: stop at once
+
+`RetryLater` is not a failure but the handler's signal to an asynchronous platform.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 
-class InputError(Exception):
-    """The whole input cannot be used (unreadable, no rows, missing columns, …)."""
+class SmsExportError(Exception):
+    """Something an operator has to know about, with what they need to act on it."""
 
-    def __init__(self, code: str, message: str, *, retryable: bool = False) -> None:
-        super().__init__(message)
+    default_retryable = False
+
+    def __init__(self, code: str, message: str, *, retryable: bool | None = None) -> None:
+        super().__init__(f"{code}: {message}")
         self.code = code
         self.message = message
-        self.retryable = retryable  # would the same input succeed if tried again later?
+        # Would the same work succeed if tried again later?
+        self.retryable = self.default_retryable if retryable is None else retryable
 
 
-class ConfigurationError(InputError):
-    """A setting is missing or invalid; detected before any API call. Retryable: once the
-    operator fixes it, the same event succeeds, so queued messages and asynchronous events
-    go back to the platform (and its dead-letter queue) instead of being dropped."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__("ConfigurationError", message, retryable=True)
+class InputError(SmsExportError):
+    """The whole input cannot be used (unreadable, no rows, missing columns, …)."""
 
 
 class UnknownEvent(InputError):
@@ -29,32 +39,47 @@ class UnknownEvent(InputError):
         super().__init__("UnknownEvent", message)
 
 
-class ExportError(Exception):
-    """One attempt at exporting or storing a batch failed."""
+class ConfigurationError(SmsExportError):
+    """A setting is missing or invalid; detected before any API call. Retryable: once the
+    operator fixes it, the same event succeeds, so queued messages and asynchronous events
+    go back to the platform (and its dead-letter queue) instead of being dropped."""
+
+    default_retryable = True
+
+    def __init__(self, message: str) -> None:
+        super().__init__("ConfigurationError", message)
+
+
+class CallFailed(SmsExportError):
+    """One attempt at a call (an export, a listing, a storage write) failed."""
 
     def __init__(
         self,
-        error_code: str,
-        error_msg: str,
+        code: str,
+        message: str,
         *,
         http_status: int | None = None,
         request_id: str | None = None,
-        retryable: bool = False,
-        too_large: bool = False,
-        fatal: bool = False,
-        throttled: bool = False,
+        retryable: bool | None = None,
     ) -> None:
-        super().__init__(f"{error_code}: {error_msg}")
-        self.error_code = error_code
-        self.error_msg = error_msg
+        super().__init__(code, message, retryable=retryable)
         self.http_status = http_status
         self.request_id = request_id or None
-        self.retryable = retryable
-        self.too_large = too_large
-        self.throttled = throttled  # 429 / APIGW.0308: the whole client should slow down
-        # Fatal errors (refused credentials) would fail every batch the same way, and
-        # repeated signature failures lock the access key for 5 minutes: stop at once.
-        self.fatal = fatal
+
+
+class Throttled(CallFailed):
+    """The API throttles the client, not one request: the whole pool pauses."""
+
+    default_retryable = True
+
+
+class TooLarge(CallFailed):
+    """The API found the request too large: it is halved and each half sent."""
+
+
+class CredentialsRefused(CallFailed):
+    """Refused signatures would fail every batch the same way, and repeated failures lock
+    the access key for 5 minutes: no batch is started after one."""
 
 
 class RetryLater(Exception):

@@ -82,8 +82,11 @@ BatchStatus = Literal["exported", "failed", "pending"]
 
 class BatchResult(BaseModel):
     index: int
-    part: str | None = None  # "1", "2", "2.1": set when the API asked for smaller requests
+    part: str | None = None  # "1", "2", "2-1": set when the API asked for smaller requests
     size: int
+    # Which of the input's distinct valid triples (numbered from 1, in input order) it holds.
+    first: int
+    last: int
     status: BatchStatus
     export: str | None = None
     bytes: int | None = None
@@ -123,3 +126,7 @@ class Outcome(BaseModel):
     retryable: bool = False  # not everything was done, and trying again could finish it
     notification: Notification | None = None
     duration_ms: int = 0
+
+    @property
+    def unfinished(self) -> list[BatchResult]:
+        return [batch for batch in self.batches if batch.status != "exported"]

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 from sms_export.credentials import HuaweiCredentials
+from sms_export.documents import LOG_LINE_LIMIT, bounded
 from sms_export.huaweisdk import build_client, error_text
-from sms_export.models import Notification
-from sms_export.outcome import redact
+from sms_export.models import Notification, Outcome
+from sms_export.redaction import redact
 from sms_export.settings import Settings
 
 SNS_MESSAGE_LIMIT = 256 * 1024
@@ -19,9 +20,14 @@ SNS_SUBJECT_LIMIT = 99
 SMN_COPY_LIMIT = 80 * 1024
 
 
-def log_line(outcome: dict[str, Any]) -> None:
-    """One line of JSON on stdout, which both platforms ship to their log service."""
-    record = {"level": "INFO", "message": "sms-consistency-export outcome", **outcome}
+def log_line(outcome: Outcome) -> None:
+    """One line of JSON on stdout, which both platforms ship to their log service; at most
+    LOG_LINE_LIMIT bytes whatever the input's size (outcome.json has everything)."""
+    record = {
+        "level": "INFO",
+        "message": "sms-consistency-export outcome",
+        **bounded(outcome, LOG_LINE_LIMIT - 100),
+    }
     sys.stdout.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
     sys.stdout.flush()
 
@@ -32,56 +38,44 @@ def log_error(text: str, secrets: list[str]) -> None:
     sys.stderr.flush()
 
 
-def subject(outcome: dict[str, Any], limit: int = SNS_SUBJECT_LIMIT) -> str:
-    rows = outcome.get("rows", {})
+def subject(outcome: Outcome, limit: int = SNS_SUBJECT_LIMIT) -> str:
+    rows = outcome.rows
     text = (
-        f"SMS consistency export {outcome['status']}: {rows.get('exported', 0)} of "
-        f"{rows.get('valid', 0) - rows.get('duplicates', 0)} rows, {outcome['input']}"
+        f"SMS consistency export {outcome.status}: {rows.exported} of "
+        f"{rows.valid - rows.duplicates} rows, {outcome.input}"
     )
     text = " ".join(text.split())  # subjects allow no line breaks
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def summary_text(outcome: dict[str, Any]) -> str:
+def summary_text(outcome: Outcome) -> str:
     """A few plain words for e-mail and SMS subscribers (no brackets: SMS refuses them)."""
-    rows = outcome.get("rows", {})
-    failed = sum(1 for batch in outcome.get("batches", []) if batch["status"] != "exported")
     parts = [
-        f"{outcome['status']}: {rows.get('exported', 0)} rows exported from {outcome['input']}",
-        f"{rows.get('rejected', 0)} rejected",
+        f"{outcome.status}: {outcome.rows.exported} rows exported from {outcome.input}",
+        f"{outcome.rows.rejected} rejected",
     ]
-    if failed:
-        parts.append(f"{failed} batches not exported")
-    if outcome.get("error"):
-        parts.append(f"{outcome['error']['code']}: {outcome['error']['message']}")
-    if outcome.get("stored_outcome"):
-        parts.append(f"details: {outcome['stored_outcome']}")
+    if outcome.unfinished:
+        parts.append(f"{len(outcome.unfinished)} batches not exported")
+    if outcome.error is not None:
+        parts.append(f"{outcome.error.code}: {outcome.error.message}")
+    if outcome.stored_outcome:
+        parts.append(f"details: {outcome.stored_outcome}")
     text = "; ".join(parts)
     for bracket in "[]【】":
         text = text.replace(bracket, "")
     return text[:480]
 
 
-def fit(outcome: dict[str, Any], limit: int = SNS_MESSAGE_LIMIT) -> str:
-    """The outcome as JSON, dropping per-row and per-batch detail if it would not fit;
-    the stored outcome (`stored_outcome`) still has everything."""
-    message = json.dumps(outcome, ensure_ascii=False)
-    if len(message.encode()) <= limit:
-        return message
-    summary = {key: value for key, value in outcome.items() if key not in ("rejected", "batches")}
-    summary["truncated"] = (
-        f"{len(outcome.get('batches', []))} batches and "
-        f"{len(outcome.get('rejected', []))} rejected rows left out to fit the message; "
-        "see stored_outcome"
-    )
-    return json.dumps(summary, ensure_ascii=False)
+def message(outcome: Outcome, limit: int = SNS_MESSAGE_LIMIT) -> str:
+    """The outcome as JSON within `limit` bytes; the stored outcome has everything."""
+    return json.dumps(bounded(outcome, limit), ensure_ascii=False)
 
 
 @dataclass(frozen=True)
 class SnsTopic:
     topic: str  # arn:aws:sns:<region>:<account>:<name>
 
-    def publish(self, outcome: dict[str, Any]) -> Notification:
+    def publish(self, outcome: Outcome) -> Notification:
         import boto3
         from botocore.exceptions import BotoCoreError, ClientError
 
@@ -89,10 +83,8 @@ class SnsTopic:
             response = boto3.client("sns", region_name=self.topic.split(":")[3]).publish(
                 TopicArn=self.topic,
                 Subject=subject(outcome),
-                Message=fit(outcome),
-                MessageAttributes={
-                    "status": {"DataType": "String", "StringValue": outcome["status"]}
-                },
+                Message=message(outcome),
+                MessageAttributes={"status": {"DataType": "String", "StringValue": outcome.status}},
             )
         except (ClientError, BotoCoreError) as error:
             return Notification(topic=self.topic, status="failed", error=str(error)[:500])
@@ -105,7 +97,7 @@ class SmnTopic:
     credentials: HuaweiCredentials
     endpoint: str | None = None  # SMN_ENDPOINT; else the region's
 
-    def publish(self, outcome: dict[str, Any]) -> Notification:
+    def publish(self, outcome: Outcome) -> Notification:
         from huaweicloudsdksmn.v2 import (
             PublishMessageRequest,
             PublishMessageRequestBody,
@@ -113,7 +105,7 @@ class SmnTopic:
         )
 
         _, _, region, project_id, _ = self.topic.split(":", 4)
-        full = fit(outcome, SMN_COPY_LIMIT)
+        full = message(outcome, SMN_COPY_LIMIT)
         short = summary_text(outcome)
         # E-mail and SMS subscribers get words; HTTP(S) and function subscribers the JSON.
         structure = {
@@ -166,4 +158,4 @@ class Topic(Protocol):
     @property
     def topic(self) -> str: ...
 
-    def publish(self, outcome: dict[str, Any]) -> Notification: ...
+    def publish(self, outcome: Outcome) -> Notification: ...

@@ -15,8 +15,6 @@ from sms_export.models import (
     RowCounts,
 )
 
-REDACTED = "***"
-
 
 @dataclass(frozen=True)
 class Subject:
@@ -60,7 +58,7 @@ def summarise(
         valid=valid,
         rejected=len(rejected),
         duplicates=duplicates,
-        exported=sum(batch.size for batch in batches if batch.status == "exported"),
+        exported=exported_count(batches),
     )
     if error is None and rows.received == 0:
         error = Problem(code="NoRows", message=f"{subject.input_uri} holds no rows to export.")
@@ -72,6 +70,17 @@ def summarise(
         error=error,
         retryable=any(batch.retryable for batch in batches),
     )
+
+
+def exported_count(batches: Iterable[BatchResult]) -> int:
+    """Distinct triples held by stored exports: the union of their spans, so that two files
+    holding the same triples (two runs at once) never count them twice."""
+    count = reach = 0
+    spans = sorted((b.first, b.last) for b in batches if b.status == "exported")
+    for first, last in spans:
+        count += max(0, last - max(first - 1, reach))
+        reach = max(reach, last)
+    return count
 
 
 def failed(subject: Subject, error: Problem) -> Outcome:
@@ -88,23 +97,3 @@ def worth_notifying(outcome: Outcome) -> bool:
     if outcome.status == "ignored":
         return False
     return not outcome.batches or not all(batch.resumed for batch in outcome.batches)
-
-
-def redact(value: Any, secrets: Iterable[str]) -> Any:
-    """Replace every secret inside strings of a JSON-like value, however deep."""
-    hidden = sorted({secret for secret in secrets if secret}, key=len, reverse=True)
-    if not hidden:
-        return value
-
-    def walk(item: Any) -> Any:
-        if isinstance(item, str):
-            for secret in hidden:
-                item = item.replace(secret, REDACTED)
-            return item
-        if isinstance(item, dict):
-            return {key: walk(inner) for key, inner in item.items()}
-        if isinstance(item, list):
-            return [walk(inner) for inner in item]
-        return item
-
-    return walk(value)

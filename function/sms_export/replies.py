@@ -1,66 +1,89 @@
 """What the handler returns to the platform, by trigger: the outcome, an HTTP response,
-or the SQS partial-batch answer (pure)."""
+or the SQS partial-batch answer (pure). Answers are bounded documents: both platforms drop
+synchronous answers over 6 MB, and outcome.json holds the complete record."""
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, TypedDict
 
+from sms_export.documents import ANSWER_LIMIT, LOG_LINE_LIMIT, bounded
+from sms_export.models import Outcome, OutcomeStatus
 from sms_export.triggers import Reply
 
-STATUS_ORDER = ("failed", "partial", "succeeded", "ignored")
+STATUS_ORDER: tuple[OutcomeStatus, ...] = ("failed", "partial", "succeeded", "ignored")
 SERVER_SIDE = ("ConfigurationError", "InternalError")
 
 
-def combined(trigger: str, reports: list[dict[str, Any]]) -> dict[str, Any]:
-    if len(reports) == 1:
-        return reports[0]
-    status = min((report["status"] for report in reports), key=STATUS_ORDER.index)
+class ItemFailure(TypedDict):
+    itemIdentifier: str
+
+
+class SqsReply(TypedDict):
+    batchItemFailures: list[ItemFailure]
+
+
+class HttpReply(TypedDict):
+    statusCode: int
+    headers: dict[str, str]
+    body: str
+    isBase64Encoded: bool
+
+
+def overall_status(outcomes: list[Outcome]) -> OutcomeStatus:
+    return min((outcome.status for outcome in outcomes), key=STATUS_ORDER.index)
+
+
+def document(trigger: str, outcomes: list[Outcome]) -> dict[str, Any]:
+    """One outcome as it is; several under `outcomes`, sharing the answer's size budget."""
+    budget = min(LOG_LINE_LIMIT, ANSWER_LIMIT // max(len(outcomes), 1))
+    if len(outcomes) == 1:
+        return bounded(outcomes[0], budget)
     return {
-        "status": status,
+        "status": overall_status(outcomes),
         "trigger": trigger,
-        "retryable": any(report["retryable"] for report in reports),
-        "outcomes": reports,
+        "retryable": any(outcome.retryable for outcome in outcomes),
+        "outcomes": [bounded(outcome, budget) for outcome in outcomes],
     }
 
 
-def http_status(report: dict[str, Any]) -> int:
+def http_status(outcomes: list[Outcome]) -> int:
     """200 when something was exported; 400 when nothing valid was sent; 502 when the SMS
     API failed; 503 when trying again later may finish the work; 500 when the function
     itself is misconfigured or broken."""
-    outcomes = report.get("outcomes", [report])
-    codes = {(outcome.get("error") or {}).get("code") for outcome in outcomes}
-    if report["status"] == "failed" and codes & set(SERVER_SIDE):
+    status = overall_status(outcomes)
+    codes = {outcome.error.code for outcome in outcomes if outcome.error is not None}
+    if status == "failed" and codes & set(SERVER_SIDE):
         return 500
-    if report.get("retryable", False) and report["status"] != "succeeded":
+    if any(outcome.retryable for outcome in outcomes) and status != "succeeded":
         return 503  # throttled, server errors or out of time: the same request may succeed
-    if report["status"] != "failed":
+    if status != "failed":
         return 200
-    if any(batch["status"] != "exported" for o in outcomes for batch in o.get("batches", [])):
+    if any(outcome.unfinished for outcome in outcomes):
         return 502
     return 400
 
 
-def sqs_failures(reports: list[dict[str, Any]]) -> list[dict[str, str]]:
+def sqs_failures(outcomes: list[Outcome]) -> list[ItemFailure]:
     """Messages to redeliver: those not done that a retry could finish. A message that can
     never succeed (not JSON, no rows, invalid rows) is reported in its outcome and let go."""
-    retry = []
-    for report in reports:
-        message_id = report.get("message_id")
-        if message_id and report["retryable"] and message_id not in retry:
-            retry.append(message_id)
-    return [{"itemIdentifier": message_id} for message_id in retry]
+    retry = dict.fromkeys(
+        outcome.message_id for outcome in outcomes if outcome.message_id and outcome.retryable
+    )
+    return [ItemFailure(itemIdentifier=message_id) for message_id in retry if message_id]
 
 
-def reply(kind: Reply, trigger: str, reports: list[dict[str, Any]]) -> dict[str, Any]:
+def reply(kind: Reply, trigger: str, outcomes: list[Outcome]) -> dict[str, Any]:
     if kind == "sqs":
-        return {"batchItemFailures": sqs_failures(reports)}
-    report = combined(trigger, reports)
+        return dict(SqsReply(batchItemFailures=sqs_failures(outcomes)))
+    body = document(trigger, outcomes)
     if kind == "http":
-        return {
-            "statusCode": http_status(report),
-            "headers": {"Content-Type": "application/json"},
-            "body": json.dumps(report, ensure_ascii=False),
-            "isBase64Encoded": False,
-        }
-    return report
+        return dict(
+            HttpReply(
+                statusCode=http_status(outcomes),
+                headers={"Content-Type": "application/json"},
+                body=json.dumps(body, ensure_ascii=False),
+                isBase64Encoded=False,
+            )
+        )
+    return body

@@ -8,7 +8,7 @@ function never uses) was a third of the cold start.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, Json, SecretStr, ValidationError, field_validator
@@ -105,15 +105,26 @@ class Settings(BaseModel):
             return None
 
     @classmethod
-    def load(cls, user_data: Callable[[str], str | None] | None = None) -> Settings:
+    def load(
+        cls,
+        user_data: Callable[[str], str | None] | None = None,
+        overrides: Mapping[str, str | None] | None = None,
+    ) -> Settings:
         """Read the settings, turning validation errors into one readable message.
 
         On FunctionGraph, `user_data` is `context.getUserData`: it also sees the encrypted
-        settings, which never reach the environment. The environment wins where both exist.
+        settings, which never reach the environment. The environment wins where both exist;
+        `overrides` (by variable name, as the command line's options give them) win over
+        both.
         """
+        chosen = {name.lower(): value for name, value in (overrides or {}).items()}
         values: dict[str, str] = {}
         for name in cls.model_fields:
-            value = os.environ.get(name.upper()) or (user_data(name.upper()) if user_data else None)
+            value = (
+                chosen.get(name)
+                or os.environ.get(name.upper())
+                or (user_data(name.upper()) if user_data else None)
+            )
             if value:  # an empty variable means "not set", as in consoles and templates
                 values[name] = str(value)
         try:

@@ -13,10 +13,17 @@ from pathlib import PurePosixPath
 from typing import Any, TypeVar
 
 from sms_export.credentials import HuaweiCredentials
-from sms_export.errors import ConfigurationError, ExportError, InputError
-from sms_export.exporting import RetryPolicy
+from sms_export.errors import (
+    CallFailed,
+    ConfigurationError,
+    CredentialsRefused,
+    InputError,
+    Throttled,
+    TooLarge,
+)
 from sms_export.huaweisdk import build_client
 from sms_export.models import Triple
+from sms_export.retry import RetryPolicy
 from sms_export.settings import Settings
 
 T = TypeVar("T")
@@ -59,34 +66,37 @@ def endpoints(settings: Settings) -> list[str]:
         raise ConfigurationError(f"SMS_REGION: {error.args[0]}; or set SMS_ENDPOINT") from None
 
 
-def classify(error: Exception) -> ExportError:
+def classify(error: Exception) -> CallFailed:
     """Map SDK and transport errors to what the retry loop needs to know."""
     import requests
     from huaweicloudsdkcore.exceptions.exceptions import SdkException, ServiceResponseException
 
-    if isinstance(error, ExportError):
+    if isinstance(error, CallFailed):
         return error
     if isinstance(error, ServiceResponseException):
         status = int(error.status_code)
         code = str(error.error_code or status)
-        message = str(error.error_msg or "")
-        return ExportError(
+        kind: type[CallFailed] = CallFailed
+        if status == 429 or code in THROTTLED:
+            kind = Throttled
+        elif status == 413 or code in TOO_LARGE:
+            kind = TooLarge
+        elif code in AUTHENTICATION or status in (401, 403):
+            kind = CredentialsRefused
+        return kind(
             code,
-            message,
+            str(error.error_msg or ""),
             http_status=status,
             request_id=error.request_id,
             retryable=status == 429 or status >= 500 or code in THROTTLED,
-            throttled=status == 429 or code in THROTTLED,
-            too_large=status == 413 or code in TOO_LARGE,
-            fatal=code in AUTHENTICATION or (status in (401, 403) and code not in TOO_LARGE),
         )
     # The SDK lets requests' own errors escape (a read timeout is a raw ReadTimeout), and a
     # connection cut mid-download surfaces as ChunkedEncodingError: all worth retrying.
     if isinstance(error, requests.Timeout):
-        return ExportError("ReadTimeout", "The SMS API did not answer in time", retryable=True)
+        return CallFailed("ReadTimeout", "The SMS API did not answer in time", retryable=True)
     if isinstance(error, (SdkException, requests.RequestException)):
         detail = getattr(error, "error_msg", None) or str(error) or type(error).__name__
-        return ExportError(type(error).__name__, str(detail)[:500], retryable=True)
+        return CallFailed(type(error).__name__, str(detail)[:500], retryable=True)
     raise error
 
 
@@ -127,7 +137,7 @@ class SmsApi:
         self._language = settings.sms_language
 
     def export(self, triples: Sequence[Triple], receive: Callable[[Download], T]) -> T:
-        """Export one batch and hand the streamed file to `receive`; raise ExportError."""
+        """Export one batch and hand the streamed file to `receive`; raise CallFailed."""
         from huaweicloudsdksms.v3 import (
             BatchConsistencyReq,
             BatchGetConsistencyResultReq,

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 
 from sms_export.credentials import HuaweiCredentials
-from sms_export.errors import ExportError, InputError
+from sms_export.errors import CallFailed, InputError
 from sms_export.settings import Settings
 
 if TYPE_CHECKING:
@@ -29,7 +29,6 @@ class StoredExport:
     content_type: str | None
     filename: str | None
     request_id: str | None = None  # of the export call that produced the file
-    resumed: bool = False  # found from an earlier run, not exported again
 
 
 class ExportStore(Protocol):
@@ -205,7 +204,7 @@ class ObjectStorage:
                 ExtraArgs={"ContentType": content_type, **_content_disposition(filename)},
             )
         except (ClientError, BotoCoreError, S3UploadFailedError) as error:
-            raise ExportError(
+            raise CallFailed(
                 "StorageWriteFailed",
                 f"Cannot store {self.uri(bucket, key)}: {_error_code(error)}",
                 retryable=True,
@@ -237,7 +236,7 @@ class BucketExports:
                         self.storage.uri(self.bucket, item["Key"]), item["Size"], "", None
                     )
         except (ClientError, BotoCoreError) as error:
-            raise ExportError(
+            raise CallFailed(
                 "StorageListFailed",
                 f"Cannot list {self.storage.uri(self.bucket, prefix)}: {_error_code(error)}",
                 retryable=True,
@@ -265,6 +264,10 @@ class FolderExports:
         self, key: str, chunks: Iterable[bytes], content_type: str, filename: str | None
     ) -> StoredExport:
         target = self.directory / key
+        if not target.resolve().is_relative_to(self.directory.resolve()):
+            raise CallFailed(
+                "StorageWriteFailed", f"{key} would be outside EXPORT_DIR", retryable=False
+            )
         size = 0
         temporary: Path | None = None
         try:
@@ -283,7 +286,7 @@ class FolderExports:
             if isinstance(error, OSError):
                 # A full or busy disk may clear up; a bad path or a read-only folder will not.
                 transient = error.errno in TRANSIENT_OS_ERRORS
-                raise ExportError(
+                raise CallFailed(
                     "StorageWriteFailed",
                     f"Cannot write {target}: {error.strerror or error}",
                     retryable=transient,

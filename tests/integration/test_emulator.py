@@ -12,7 +12,7 @@ from pydantic import SecretStr
 from emulator import EmulatorServer, SmsBackend
 from emulator.signing import DATE_FORMAT, SignedRequest, canonical_request, signature
 from sms_export.credentials import HuaweiCredentials
-from sms_export.errors import ExportError
+from sms_export.errors import CallFailed, CredentialsRefused, TooLarge
 from sms_export.models import Triple
 from sms_export.settings import Settings
 from sms_export.sms import SmsApi
@@ -45,10 +45,9 @@ def test_the_real_sdk_is_accepted_including_a_security_token(emulator: EmulatorS
 def test_a_wrong_secret_key_is_refused_as_an_authentication_failure(
     emulator: EmulatorServer,
 ) -> None:
-    with pytest.raises(ExportError) as raised:
+    with pytest.raises(CredentialsRefused) as raised:
         api(emulator.endpoint, secret_key="not-the-secret").export([ITEM], lambda d: None)
-    assert (raised.value.http_status, raised.value.error_code) == (401, "APIGW.0301")
-    assert raised.value.fatal
+    assert (raised.value.http_status, raised.value.code) == (401, "APIGW.0301")
     assert not raised.value.retryable
     assert raised.value.request_id
     assert emulator.backend.calls == []
@@ -113,11 +112,10 @@ def test_the_access_key_is_locked_after_more_than_five_failures() -> None:
 
 def test_the_emulator_enforces_the_api_limits(emulator: EmulatorServer) -> None:
     too_many = [ITEM] * 201
-    with pytest.raises(ExportError) as raised:
+    with pytest.raises(CallFailed) as raised:
         api(emulator.endpoint).export(too_many, lambda d: None)
     assert raised.value.http_status in (400, 401)
     emulator.backend.max_request_bytes = 200
-    with pytest.raises(ExportError) as raised:
+    with pytest.raises(TooLarge) as raised:
         api(emulator.endpoint).export([ITEM] * 3, lambda d: None)
-    assert raised.value.error_code == "SMS.2004"
-    assert raised.value.too_large
+    assert raised.value.code == "SMS.2004"

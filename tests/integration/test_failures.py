@@ -12,7 +12,7 @@ import index
 from emulator import EmulatorServer, Fault
 from localrun.contexts import LambdaContext
 from sms_export.errors import RetryLater
-from tests.support import Aws, csv_text, parse_export, triples
+from tests.support import Aws, batch_file, csv_text, parse_export, triples
 
 
 def direct_event(count: int, start: int = 0) -> dict[str, Any]:
@@ -70,7 +70,7 @@ def test_transient_faults_are_retried_until_exported(
     assert batch["attempts"] == attempts
     assert stored_items(out) == triples(5)  # whole, once, and no partial file left behind
     assert sorted(p.name for p in out.rglob("*") if p.is_file()) == [
-        "batch-0001.csv",
+        batch_file(triples(5)),
         "outcome.json",
     ]
 

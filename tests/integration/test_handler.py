@@ -25,6 +25,7 @@ from tests.support import (
     INPUT_BUCKET,
     SECRET_KEY,
     Aws,
+    batch_file,
     csv_text,
     load_event,
     parse_export,
@@ -139,7 +140,7 @@ def test_content_type_and_file_name_are_kept(emulator: EmulatorServer, aws: Aws)
     assert head["ContentType"] == "application/octet-stream"
     assert head["ContentDisposition"] == f'attachment; filename="{batch["filename"]}"'
     etag = event["Records"][0]["s3"]["object"]["eTag"]  # of the input: part of the key
-    assert key == f"consistency-results/{INPUT_BUCKET}/in/t.csv/{etag}/batch-0001.csv"
+    assert key == f"consistency-results/{INPUT_BUCKET}/in/t.csv/{etag}/{batch_file(triples(2))}"
     assert batch["bytes"] == head["ContentLength"]
 
 
@@ -154,7 +155,7 @@ def test_exports_can_go_to_another_bucket(
     index.handler(event, LambdaContext())
     folder = f"results/{INPUT_BUCKET}/in/t.csv/{etag}"
     assert sorted(aws.stored("results/", bucket="sms-exports-bucket")) == [
-        f"{folder}/batch-0001.csv",
+        f"{folder}/{batch_file(triples(2))}",
         f"{folder}/outcome.json",
     ]
 
@@ -248,11 +249,9 @@ def test_obs_settings_work_end_to_end_with_the_agency_credentials(
     assert outcome["status"] == "partial"
     (batch,) = outcome["batches"]
     assert batch["export"].startswith("obs://sms-input-obs/consistency-results/")
-    assert sorted(item["Key"].rsplit("/", 1)[1] for item in stored["Contents"]) == [
-        "batch-0001.csv",
-        "outcome.json",
-        "rejected.csv",
-    ]
+    names = sorted(item["Key"].rsplit("/", 1)[1] for item in stored["Contents"])
+    assert names[0].startswith("batch-000001-000003-")  # the three valid rows of tasks.csv
+    assert names[1:] == ["outcome.json", "rejected.csv"]
 
 
 def test_obs_requests_are_virtual_hosted_sigv4_with_the_security_token() -> None:

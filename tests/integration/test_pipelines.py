@@ -12,7 +12,7 @@ import index
 from emulator import EmulatorServer, Fault
 from localrun.contexts import FunctionGraphContext, LambdaContext
 from sms_export.errors import RetryLater
-from tests.support import INPUT_BUCKET, Aws, csv_text, load_event, triples
+from tests.support import INPUT_BUCKET, Aws, batch_file, csv_text, load_event, triples
 
 
 @pytest.fixture
@@ -85,7 +85,7 @@ def test_a_redelivered_message_exports_to_the_same_keys(exports_bucket: Aws) -> 
     index.handler(event, LambdaContext())
     index.handler(event, LambdaContext())
     assert sorted(exports_bucket.stored("consistency-results/")) == [
-        "consistency-results/inline/m-1/batch-0001.csv",
+        f"consistency-results/inline/m-1/{batch_file(triples(3))}",
         "consistency-results/inline/m-1/outcome.json",
     ]
 

@@ -62,8 +62,11 @@ def test_a_large_outcome_is_summarised_with_a_pointer_to_the_stored_one(
     outcome = index.handler(direct(rows), FunctionGraphContext())
     assert outcome["notification"]["status"] == "published"
     full = json.loads(json.loads(published(emulator)["message_structure"])["http"])
-    assert "rejected" not in full
-    assert "see stored_outcome" in full["truncated"]
+    assert len(json.dumps(full).encode()) <= 80 * 1024  # SMN's 256 KB holds three copies
+    assert full["rows"]["rejected"] == 1500  # every total, and the first rejected rows
+    assert full["rejected"] == outcome["rejected"][: len(full["rejected"])]
+    assert full["truncated"]["rejected"] == 1500 - len(full["rejected"]) > 0
+    assert full["truncated"]["complete_record"] == outcome["stored_outcome"]
     assert full["stored_outcome"] == outcome["stored_outcome"]
     stored = json.loads(Path(outcome["stored_outcome"].removeprefix("file://")).read_text())
     assert len(stored["rejected"]) == 1500  # nothing lost: the stored outcome has it all

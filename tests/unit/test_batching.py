@@ -54,5 +54,7 @@ def test_halving_labels_parts() -> None:
     (batch,) = plan(make(triples(5)), 200, 10**9)
     first, second = halve(batch)
     assert (len(first.triples), len(second.triples)) == (2, 3)
-    assert (first.label, second.label) == ("0001-1", "0001-2")
-    assert halve(second)[1].label == "0001-2-2"
+    assert (first.part, second.part) == ("1", "2")
+    assert (first.start, first.end, second.start, second.end) == (0, 2, 2, 5)
+    assert halve(second)[1].part == "2-2"
+    assert (halve(second)[1].start, halve(second)[1].end) == (3, 5)

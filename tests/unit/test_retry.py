@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from sms_export.exporting import RetryPolicy
+from sms_export.retry import RetryPolicy
 
 
 def test_default_backoff_doubles_from_one_to_two_seconds_with_jitter() -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import io
 import json
 import os
@@ -45,9 +44,8 @@ def settings_or_exit(**overrides: str | None) -> Any:
     from sms_export.errors import ConfigurationError
     from sms_export.settings import Settings
 
-    os.environ.update({name: value for name, value in overrides.items() if value is not None})
     try:
-        return Settings.load()
+        return Settings.load(overrides=overrides)
     except ConfigurationError as error:
         log.print(f"[bold red]✗[/] {escape(error.message)}")
         raise typer.Exit(EXIT_UNUSABLE) from None
@@ -126,22 +124,16 @@ def export(
     if dry_run:
         raise typer.Exit(plan_only(files, settings))
 
-    from sms_export.flow import Flow
-    from sms_export.platform import describe
-    from sms_export.triggers import DocumentInput
+    from sms_export.api import export_file
 
-    reports = []
+    outcomes = []
     for path in files:
-        content = path.read_bytes()
-        digest = hashlib.sha256(content).hexdigest()[:12]
-        source = DocumentInput(content, origin=f"{path.stem}-{digest}", name=path.name)
         # The function's JSON log line: a plain log line, or hidden behind a live bar.
         function_log = io.StringIO() if log.is_terminal else sys.stderr
         with Watch(path.name, log) as watch, contextlib.redirect_stdout(function_log):
-            report = Flow(settings, describe(None), "cli", watch).run(source)
-        reports.append({"file": str(path), **report})
-    summary(reports, console)
-    if not all(report["status"] == "succeeded" for report in reports):
+            outcomes.append((path, export_file(path, settings, watch)))
+    summary(outcomes, console)
+    if not all(outcome.status == "succeeded" for _, outcome in outcomes):
         raise typer.Exit(EXIT_INCOMPLETE)
 
 
@@ -275,9 +267,9 @@ def discover(
         sms-export discover --state finished
     """
     from sms_export.credentials import resolve
-    from sms_export.errors import ExportError, InputError
-    from sms_export.exporting import retry_policy
+    from sms_export.errors import CallFailed, SmsExportError
     from sms_export.platform import describe
+    from sms_export.retry import RetryPolicy
     from sms_export.sms import SmsApi
 
     settings = settings_or_exit()
@@ -295,15 +287,16 @@ def discover(
         api = SmsApi(settings, resolve(settings, describe(None)))
         rows = list(
             api.list_sources(
-                filters or settings.discover_filters or {}, retry=retry_policy(settings)
+                filters or settings.discover_filters or {},
+                retry=RetryPolicy.from_settings(settings),
             )
         )
-    except InputError as error:
-        log.print(f"[bold red]✗[/] {escape(error.message)}")
-        raise typer.Exit(EXIT_UNUSABLE) from None
-    except ExportError as error:
+    except CallFailed as error:
         log.print(f"[bold red]✗[/] ListServers failed: {escape(str(error))}")
         raise typer.Exit(EXIT_INCOMPLETE) from None
+    except SmsExportError as error:
+        log.print(f"[bold red]✗[/] {escape(error.message)}")
+        raise typer.Exit(EXIT_UNUSABLE) from None
     if as_json:
         console.print_json(json.dumps(rows, ensure_ascii=False))
         return

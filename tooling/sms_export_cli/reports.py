@@ -12,7 +12,7 @@ from rich.table import Table
 
 from sms_export.batching import unique
 from sms_export.errors import InputError
-from sms_export.models import Rejection, Triple
+from sms_export.models import Outcome, Rejection, Triple
 from sms_export.readers import Limits, Tally, read_rows
 from sms_export.validation import check_rows
 
@@ -82,25 +82,24 @@ def show(report: FileReport, console: Console) -> None:
         console.print(table)
 
 
-def summary(reports: list[dict[str, Any]], console: Console) -> None:
+def summary(outcomes: list[tuple[Path, Outcome]], console: Console) -> None:
     """One row per file, as the outcome tells it."""
     table = Table("file", "status", "exported", "rejected", "batches", "exports", show_edge=False)
-    for report in reports:
-        rows = report["rows"]
-        batches = report["batches"]
-        done = sum(1 for batch in batches if batch["status"] == "exported")
-        status = report["status"]
-        colour = {"succeeded": "green", "partial": "yellow"}.get(status, "red")
-        where = report.get("stored_outcome") or ""
-        if report.get("error"):
-            where = f"{report['error']['code']}: {report['error']['message']}"
+    for path, outcome in outcomes:
+        rows = outcome.rows
+        done = len(outcome.batches) - len(outcome.unfinished)
+        colour = {"succeeded": "green", "partial": "yellow"}.get(outcome.status, "red")
+        if outcome.error is not None:
+            where = f"{outcome.error.code}: {outcome.error.message}"
+        else:
+            where = (outcome.stored_outcome or "").rsplit("/", 1)[0]
         table.add_row(
-            escape(report.get("file", report["input"])),
-            f"[{colour}]{status}[/]",
-            f"{rows['exported']}/{rows['valid'] - rows['duplicates']}",
-            str(rows["rejected"]),
-            f"{done}/{len(batches)}",
-            escape(where.rsplit("/", 1)[0] if not report.get("error") else where),
+            escape(str(path)),
+            f"[{colour}]{outcome.status}[/]",
+            f"{rows.exported}/{rows.valid - rows.duplicates}",
+            str(rows.rejected),
+            f"{done}/{len(outcome.batches)}",
+            escape(where),
         )
     console.print(table)
 

@@ -1,0 +1,27 @@
+"""The clients an invocation talks through, each built on first use: the SMS SDK and boto3
+are the heaviest imports of the function, and a run that fails early needs neither."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from sms_export.credentials import HuaweiCredentials
+from sms_export.settings import Settings
+from sms_export.sms import SmsApi
+from sms_export.storage import ObjectStorage, make_s3_client
+
+
+class Adapters:
+    def __init__(self, settings: Settings, signer: HuaweiCredentials) -> None:
+        self.settings = settings
+        self.signer = signer
+
+    @cached_property
+    def sms(self) -> SmsApi:
+        return SmsApi(self.settings, self.signer)
+
+    @cached_property
+    def storage(self) -> ObjectStorage:
+        return ObjectStorage(
+            lambda: make_s3_client(self.settings, self.signer), self.settings.storage_scheme
+        )

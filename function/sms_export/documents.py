@@ -1,0 +1,60 @@
+"""An outcome as JSON: complete for `outcome.json`, bounded for whatever has a size limit
+(a log line, a notification, a synchronous answer) (pure).
+
+A bounded document keeps every total and key; when the lists would not fit it lists the
+failed and pending batches first and the first rejected rows, and says in `truncated` how
+many entries it left out and where the complete record is.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sms_export.models import Outcome
+
+KB = 1024
+LOG_LINE_LIMIT = 64 * KB  # FunctionGraph splits entries past 90 KB; CloudWatch at 256 KB
+ANSWER_LIMIT = 6 * KB * KB - 64 * KB  # both platforms drop synchronous answers over 6 MB
+LISTED = (50, 20, 5, 0)  # entries of each list tried, most first
+STATUS_ORDER = {"failed": 0, "pending": 1, "exported": 2}
+SHORTENED = 240  # characters a string keeps when even the bare totals do not fit
+
+
+def complete(outcome: Outcome) -> dict[str, Any]:
+    document: dict[str, Any] = outcome.model_dump(mode="json")
+    return document
+
+
+def size(document: Any) -> int:
+    return len(json.dumps(document, ensure_ascii=False).encode("utf-8", "surrogatepass"))
+
+
+def bounded(outcome: Outcome, max_bytes: int = LOG_LINE_LIMIT) -> dict[str, Any]:
+    whole = complete(outcome)
+    if size(whole) <= max_bytes:
+        return whole
+    batches = sorted(whole["batches"], key=lambda batch: STATUS_ORDER[batch["status"]])
+    rejected = whole["rejected"]
+    document = whole
+    for listed in LISTED:
+        document = {**whole, "batches": batches[:listed], "rejected": rejected[:listed]}
+        document["truncated"] = {
+            "batches": len(batches) - len(document["batches"]),
+            "rejected": len(rejected) - len(document["rejected"]),
+            "complete_record": outcome.stored_outcome,
+        }
+        if size(document) <= max_bytes:
+            return document
+    shortened: dict[str, Any] = _shortened(document)
+    return shortened
+
+
+def _shortened(value: Any) -> Any:
+    if isinstance(value, str) and len(value) > SHORTENED:
+        return value[: SHORTENED - 1] + "…"
+    if isinstance(value, dict):
+        return {key: _shortened(inner) for key, inner in value.items()}
+    if isinstance(value, list):
+        return [_shortened(inner) for inner in value]
+    return value

@@ -1,0 +1,102 @@
+"""Input → what the flow reads from it: its rows, its URI, and the folder its exports go to.
+
+One `match` over the input kinds that triggers.py makes from events; a new kind of input is
+one more case here.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from sms_export.adapters import Adapters
+from sms_export.errors import CallFailed, InputError
+from sms_export.readers import Limits, RawRow, Tally, inline_rows, read_rows
+from sms_export.retry import RetryPolicy
+from sms_export.settings import Settings
+from sms_export.triggers import (
+    DiscoveryInput,
+    DocumentInput,
+    InlineInput,
+    Input,
+    ObjectInput,
+    UnusableInput,
+)
+
+
+@dataclass(frozen=True)
+class Opened:
+    rows: Iterator[RawRow]
+    # What names the input under EXPORT_PREFIX, for ever: an object's bucket, key and
+    # revision (version id, else ETag: a re-upload with new content is exported anew), or
+    # the message or request that carried the rows.
+    identity: tuple[str, ...]
+
+
+def uri_of(source: Input, scheme: str) -> str:
+    match source:
+        case ObjectInput(bucket=bucket, key=key):
+            return f"{scheme}://{bucket}/{key}"
+        case DiscoveryInput():
+            return "discovery"
+        case DocumentInput(name=str(name)) if name:
+            return name
+        case _:
+            return "inline"
+
+
+def home_bucket(source: Input) -> str | None:
+    """Where exports go when EXPORT_BUCKET is not set: beside the input object."""
+    return source.bucket if isinstance(source, ObjectInput) else None
+
+
+def is_under(source: Input, prefix: str) -> bool:
+    return isinstance(source, ObjectInput) and source.key.startswith(prefix)
+
+
+@contextmanager
+def opened(
+    source: Input, adapters: Adapters, settings: Settings, request_id: str, tally: Tally
+) -> Iterator[Opened]:
+    limits = Limits(settings.max_input_bytes, settings.max_rows)
+    carrier = source.origin or request_id
+    match source:
+        case UnusableInput(error=error):
+            raise error
+        case InlineInput(items=items):
+            yield Opened(inline_rows(items), ("inline", carrier))
+        case DocumentInput(content=content, content_type=content_type, name=name):
+            rows = read_rows(
+                io.BytesIO(content),
+                name or "the request body",
+                content_type=content_type,
+                limits=limits,
+                tally=tally,
+            )
+            yield Opened(rows, ("inline", carrier))
+        case ObjectInput(bucket=bucket, key=key, version_id=version_id):
+            with adapters.storage.open(bucket, key, version_id) as stored:
+                rows = read_rows(
+                    stored.stream, key, content_type=stored.content_type, limits=limits, tally=tally
+                )
+                yield Opened(rows, (bucket, key, stored.revision or ""))
+        case DiscoveryInput(filters=filters):
+            chosen = filters if filters is not None else (settings.discover_filters or {})
+            found = discovered(adapters, chosen, RetryPolicy.from_settings(settings))
+            yield Opened(inline_rows(found), ("discovery", carrier))
+
+
+def discovered(
+    adapters: Adapters, filters: Mapping[str, Any], retry: RetryPolicy
+) -> list[dict[str, Any]]:
+    try:
+        return list(adapters.sms.list_sources(filters, retry=retry))
+    except CallFailed as error:
+        raise InputError(
+            "DiscoveryFailed",
+            f"ListServers failed: {error.code} ({error.message})",
+            retryable=error.retryable,
+        ) from None
