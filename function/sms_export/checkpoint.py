@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from sms_export.batching import Batch, plan
 from sms_export.models import Triple
 
 OUTCOME_FILENAME = "outcome.json"
@@ -117,3 +118,31 @@ def gaps(spans: Sequence[Span], total: int) -> list[tuple[int, int]]:
     if reach < total:
         found.append((reach, total))
     return found
+
+
+def plan_around(
+    spans: Sequence[Span], triples: Sequence[Triple], max_items: int, max_bytes: int
+) -> tuple[list[tuple[int, Span]], list[Batch]]:
+    """Batches for the stretches no stored export covers; stored spans and new batches are
+    numbered together, in the order of their triples."""
+    stretches: list[tuple[int, Span | tuple[int, int]]] = [(span.start, span) for span in spans]
+    stretches += [(start, (start, end)) for start, end in gaps(spans, len(triples))]
+    resumed: list[tuple[int, Span]] = []
+    batches: list[Batch] = []
+    index = 1
+    for _, stretch in sorted(stretches, key=lambda item: item[0]):
+        if isinstance(stretch, Span):
+            resumed.append((index, stretch))
+            index += 1
+            continue
+        start, end = stretch
+        planned = plan(
+            triples[start:end],
+            max_items,
+            max_bytes,
+            start=start,
+            index=index,
+        )
+        batches += planned
+        index += len(planned)
+    return resumed, batches

@@ -20,12 +20,12 @@ from typing import Any
 
 from sms_export import checkpoint, credentials, inputs, platform, triggers
 from sms_export.adapters import Adapters
-from sms_export.batching import Batch, plan, unique
+from sms_export.batching import Batch, unique
 from sms_export.checkpoint import OUTCOME_FILENAME, REJECTS_FILENAME, Span
 from sms_export.credentials import HuaweiCredentials
 from sms_export.documents import complete
 from sms_export.errors import CallFailed, ConfigurationError, RetryLater, SmsExportError
-from sms_export.models import BatchResult, Outcome, Problem, Rejection, Triple
+from sms_export.models import BatchResult, Outcome, Problem, Rejection
 from sms_export.notify import Topic, log_error, log_line, topic_for
 from sms_export.outcome import Subject, failed, ignored, summarise, worth_notifying
 from sms_export.progress import Progress, Silent, counted
@@ -215,7 +215,9 @@ class Flow:
             return outcome(batches=[], error=refusal)
         earlier = earlier_exports(destination) if triples else {}
         spans = checkpoint.covered(destination.folder, earlier, triples)
-        resumed, batches = plan_around(spans, triples, self.settings)
+        resumed, batches = checkpoint.plan_around(
+            spans, triples, self.settings.batch_size, self.settings.max_request_bytes
+        )
         done = [resumed_result(index, span, earlier[span.key]) for index, span in resumed]
         self.progress.batches_planned(len(done) + len(batches))
         for result in done:
@@ -230,34 +232,6 @@ class Flow:
         )
         results = sorted(done + runner.run(batches), key=lambda result: result.first)
         return outcome(batches=results)
-
-
-def plan_around(
-    spans: list[Span], triples: list[Triple], settings: Settings
-) -> tuple[list[tuple[int, Span]], list[Batch]]:
-    """Batches for the stretches no stored export covers; stored spans and new batches are
-    numbered together, in the order of their triples."""
-    stretches: list[tuple[int, Span | tuple[int, int]]] = [(span.start, span) for span in spans]
-    stretches += [(start, (start, end)) for start, end in checkpoint.gaps(spans, len(triples))]
-    resumed: list[tuple[int, Span]] = []
-    batches: list[Batch] = []
-    index = 1
-    for _, stretch in sorted(stretches, key=lambda item: item[0]):
-        if isinstance(stretch, Span):
-            resumed.append((index, stretch))
-            index += 1
-            continue
-        start, end = stretch
-        planned = plan(
-            triples[start:end],
-            settings.batch_size,
-            settings.max_request_bytes,
-            start=start,
-            index=index,
-        )
-        batches += planned
-        index += len(planned)
-    return resumed, batches
 
 
 def resumed_result(index: int, span: Span, stored: StoredExport) -> BatchResult:

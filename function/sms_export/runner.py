@@ -98,14 +98,8 @@ class BatchRunner:
 
     def _export_with_retries(self, batch: Batch) -> list[BatchResult]:
         attempt, last = 0, None
-        while True:
-            cause = self._stop or self._out_of_time()
-            if cause is not None:
-                if last is None:
-                    return [self._not_started(batch, cause)]
-                return [_result(batch, attempt, error=last)]
+        while (cause := self._stop or self._out_of_time() or self._wait_for_pause()) is None:
             attempt += 1
-            self._wait_for_pause()
             try:
                 stored = self._export_one(batch)
             except TooLarge as error:
@@ -115,19 +109,25 @@ class BatchRunner:
                 return self._export_with_retries(first) + self._export_with_retries(second)
             except CallFailed as error:
                 last = error
-                if isinstance(error, CredentialsRefused):
-                    with self._lock:
-                        self._stop = self._stop or error
-                if not error.retryable or attempt >= self._policy.max_attempts:
+                if not self._try_again(error, attempt):
                     return [_result(batch, attempt, error=error)]
-                if isinstance(error, Throttled):
-                    self._throttled()  # the pause is the wait
-                else:
-                    self._wait_before_retry(attempt)
                 continue
             with self._lock:
                 self._throttled_in_a_row = 0
             return [_result(batch, attempt, stored=stored)]
+        return [_result(batch, attempt, error=last) if last else self._not_started(batch, cause)]
+
+    def _try_again(self, error: CallFailed, attempt: int) -> bool:
+        """After a failed attempt: stop, or wait (the pool's pause, or a backoff) and retry."""
+        if isinstance(error, CredentialsRefused):
+            with self._lock:
+                self._stop = self._stop or error
+        if not error.retryable or attempt >= self._policy.max_attempts:
+            return False
+        if isinstance(error, Throttled):
+            self._throttled()  # the pause is the wait
+            return True
+        return self._sleep_unless_past_deadline(self._policy.delay(attempt))
 
     def _throttled(self) -> None:
         """Pause the whole pool, longer each time the API throttles again in a row."""
@@ -139,24 +139,25 @@ class BatchRunner:
             pause = self._policy.delay(self._throttled_in_a_row, self._policy.throttle_base_seconds)
             self._pause_until = now + pause
 
-    def _wait_for_pause(self) -> None:
+    def _wait_for_pause(self) -> CallFailed | None:
+        """Wait out the pool's pause; no call is made during it, and none after it if it
+        ends past the deadline."""
         while (wait := self._pause_until - self._policy.clock()) > 0:
-            wait = self._within_deadline(wait)
-            if wait == 0:
-                return
-            self._policy.sleep(wait)
+            if not self._sleep_unless_past_deadline(wait):
+                return self._out_of_time(after=wait)
+        return None
 
-    def _wait_before_retry(self, attempt: int) -> None:
-        self._policy.sleep(self._within_deadline(self._policy.delay(attempt)))
+    def _sleep_unless_past_deadline(self, seconds: float) -> bool:
+        """Sleep, unless waking would leave less than the margin before the timeout: then
+        nothing could be started any more, and the time is better left to the outcome."""
+        if self._out_of_time(after=seconds) is not None:
+            return False
+        self._policy.sleep(seconds)
+        return True
 
-    def _within_deadline(self, wait: float) -> float:
-        """Never sleep past the point where the margin before the timeout begins."""
+    def _out_of_time(self, after: float = 0.0) -> CallFailed | None:
         left = self._time_left()
-        return wait if left is None else min(wait, max(0.0, left - self._margin))
-
-    def _out_of_time(self) -> CallFailed | None:
-        left = self._time_left()
-        if left is None or left >= self._margin:
+        if left is None or left - after >= self._margin:
             return None
         return DeadlineReached(left, self._margin)
 

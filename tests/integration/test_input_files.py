@@ -75,6 +75,19 @@ def test_strict_mode_rejects_the_whole_file_and_exports_nothing(
     assert outcome["rejects_report"]
 
 
+def test_strict_mode_exports_a_clean_file_whole(
+    emulator: EmulatorServer, aws: Aws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("STRICT_VALIDATION", "true")
+    outcome = index.handler(aws.upload("incoming/t.csv", csv_text(triples(5))), LambdaContext())
+    assert (outcome["status"], outcome["rows"]["exported"], outcome["error"]) == (
+        "succeeded",
+        5,
+        None,
+    )
+    assert sorted(aws.exported_items()) == triples(5)
+
+
 @pytest.mark.parametrize(
     ("variable", "value", "code"),
     [("MAX_ROWS", "100", "TooManyRows"), ("MAX_INPUT_BYTES", "2000", "InputTooLarge")],

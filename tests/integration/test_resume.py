@@ -6,6 +6,7 @@ import json
 import os
 import random
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -183,3 +184,134 @@ def test_chaos_every_row_exactly_once(
         f"{faults} answered with an error (drops and hangs come on top)"
     )
     assert Counter(aws.exported_items()) == Counter(rows), f"seed {seed}"
+
+
+def exported_by_call(emulator: EmulatorServer, since: int = 0) -> list[tuple[str, str, str]]:
+    """The triples of every export the API answered, from call `since` on."""
+    return [
+        item
+        for call in emulator.backend.calls[since:]
+        if call.answered == 200
+        for item in call.items
+    ]
+
+
+def test_a_resume_under_another_batch_size_exports_exactly_what_is_missing(
+    emulator: EmulatorServer, aws: Aws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The review's scenario: 400 rows in batches of 50; the API refuses all but the first
+    batch for good; the cause is fixed, BATCH_SIZE raised to 200, the event delivered again."""
+    rows = triples(400)
+    monkeypatch.setenv("BATCH_SIZE", "50")
+    for start in range(50, 400, 50):
+        emulator.backend.inject_for(
+            f"task-{start:05d}", Fault.sms_error(404, "SMS.2252", "no task for this source")
+        )
+    event = aws.upload("incoming/t.csv", csv_text(rows))
+    outcome, retry = invoke(event)
+    assert (outcome["status"], outcome["rows"]["exported"], retry) == ("partial", 50, False)
+
+    monkeypatch.setenv("BATCH_SIZE", "200")
+    calls = len(emulator.backend.calls)
+    outcome, retry = invoke(event)
+    assert (outcome["status"], retry) == ("succeeded", False)
+    assert Counter(exported_by_call(emulator, calls)) == Counter(rows[50:])  # only the missing
+    assert Counter(aws.exported_items()) == Counter(rows)  # stored: every row, once
+    assert outcome["rows"]["exported"] == 400
+    first, *rest = outcome["batches"]
+    assert (first["first"], first["last"], first["resumed"]) == (1, 50, True)
+    assert [b["first"] for b in rest] == [51] + [b["last"] + 1 for b in rest[:-1]]
+    assert rest[-1]["last"] == 400
+    assert not any(b["resumed"] for b in rest)
+
+
+def test_a_resume_after_a_halved_batch_partly_failed_exports_only_the_failed_part(
+    emulator: EmulatorServer, aws: Aws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BATCH_SIZE", "100")
+    rows = triples(100)
+    emulator.backend.max_request_bytes = 6000  # 100 rows are too large, 50 are not
+    # The first of these faults meets the whole batch, which is too large anyway.
+    emulator.backend.inject_for("task-00070", *[Fault.server_error(503)] * 3)
+    event = aws.upload("incoming/t.csv", csv_text(rows))
+    outcome, retry = invoke(event)
+    assert retry
+    assert [(b["part"], b["status"]) for b in outcome["batches"]] == [
+        ("1", "exported"),
+        ("2", "failed"),
+    ]
+
+    calls = len(emulator.backend.calls)
+    outcome, retry = invoke(event)
+    assert (outcome["status"], retry) == ("succeeded", False)
+    assert Counter(exported_by_call(emulator, calls)) == Counter(rows[50:])
+    assert Counter(aws.exported_items()) == Counter(rows)
+
+
+def test_a_single_row_the_api_finds_too_large_fails_alone(
+    emulator: EmulatorServer, aws: Aws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BATCH_SIZE", "10")
+    rows = triples(30)
+    rows[14] = ("task-big", "source-big", "名" * 255)  # 1,530 bytes as the SDK encodes it
+    emulator.backend.max_request_bytes = 1200
+    outcome, retry = invoke(aws.upload("incoming/t.csv", csv_text(rows)))
+    assert (outcome["status"], retry) == ("partial", False)
+    failed = [b for b in outcome["batches"] if b["status"] != "exported"]
+    assert [(b["first"], b["last"], b["error_code"]) for b in failed] == [(15, 15, "SMS.2004")]
+    assert outcome["rows"]["exported"] == 29
+    assert sorted(aws.exported_items()) == sorted(rows[:14] + rows[15:])
+
+
+def test_the_retry_that_finishes_an_input_publishes_its_notification(
+    emulator: EmulatorServer, aws: Aws
+) -> None:
+    event = aws.upload("incoming/t.csv", csv_text(triples(200)))
+    emulator.backend.inject_for("task-00150", Fault.throttle(), Fault.throttle())
+    outcome, retry = invoke(event)
+    assert retry
+    (first,) = aws.read_notifications()
+    assert json.loads(first["Message"])["status"] == "partial"
+
+    outcome, retry = invoke(event)
+    assert (outcome["status"], retry) == ("succeeded", False)
+    (second,) = aws.read_notifications()
+    assert json.loads(second["Message"])["status"] == "succeeded"
+    assert outcome["notification"]["status"] == "published"
+
+
+@pytest.mark.parametrize(("seconds_left", "exported"), [(29.5, False), (31.0, True)])
+def test_by_default_no_batch_starts_with_less_than_30_seconds_left(
+    emulator: EmulatorServer, aws: Aws, seconds_left: float, exported: bool
+) -> None:
+    event = aws.upload("incoming/t.csv", csv_text(triples(3)))
+    outcome, retry = invoke(event, LambdaContext(timeout_seconds=seconds_left))
+    assert (outcome["rows"]["exported"] == 3) is exported
+    assert retry is not exported
+    if not exported:
+        assert outcome["batches"][0]["error_code"] == "DeadlineReached"
+
+
+def test_a_60000_row_input_logs_a_bounded_line_and_stores_every_batch(
+    emulator: EmulatorServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("BATCH_SIZE", "200")
+    monkeypatch.setenv("MAX_CONCURRENCY", "8")
+    monkeypatch.setenv("EXPORT_DIR", str(tmp_path / "out"))
+    items = [
+        dict(zip(("task_id", "source_id", "source_name"), row, strict=True))
+        for row in triples(60_000)
+    ]
+    outcome, _ = invoke({"task_info": items})
+    line = capsys.readouterr().out.strip()
+    assert "\n" not in line
+    assert len(line.encode()) <= 64 * 1024
+    logged = json.loads(line)
+    assert logged["rows"]["exported"] == 60_000
+    stored = json.loads(Path(outcome["stored_outcome"].removeprefix("file://")).read_text())
+    assert len(stored["batches"]) > 500  # 117 rows fill 10 KiB
+    assert sum(batch["size"] for batch in stored["batches"]) == 60_000
+    assert logged["truncated"]["batches"] == len(stored["batches"]) - len(logged["batches"])

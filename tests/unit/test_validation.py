@@ -75,3 +75,41 @@ def test_check_rows_keeps_row_numbers_and_lets_valid_rows_through() -> None:
         "source_id": "s-1",
         "source_name": "web-01",
     }
+
+
+@pytest.mark.parametrize("character", ["\x7f", "\x80", "\x85", "\x9f", "\x00", "\x1f"])
+@pytest.mark.parametrize("name", ["task_id", "source_id", "source_name"])
+def test_del_and_c1_controls_are_rejected_like_c0_in_every_field(character: str, name: str) -> None:
+    fields = {**GOOD, name: f"ab{character}cd"}
+    assert reason(fields) == (
+        f"{name} contains a control character (U+{ord(character):04X}) at position 3"
+    )
+    # The same row among valid ones, checked in a chunk: still rejected, by its number.
+    checked = check_rows([RawRow(2, GOOD), RawRow(3, fields), RawRow(4, GOOD)])
+    assert [(r.row, r.reason.split(" (")[0]) for r in checked.rejected] == [
+        (3, f"{name} contains a control character")
+    ]
+    assert len(checked.valid) == 2
+
+
+def test_the_characters_beside_the_control_ranges_are_accepted() -> None:
+    for character in ("\x20", "\x7e", "\xa0", "\xa1"):
+        fields = {**GOOD, "source_name": f"ab{character}cd"}
+        assert isinstance(check_row(RawRow(2, fields)), Triple), repr(character)
+
+
+def test_a_chunk_of_valid_rows_keeps_every_row_in_order() -> None:
+    rows = [RawRow(n, {**GOOD, "task_id": f"t-{n}"}) for n in range(2, 5000)]
+    checked = check_rows(rows)
+    assert [t.task_id for t in checked.valid] == [f"t-{n}" for n in range(2, 5000)]
+    assert checked.rejected == []
+
+
+def test_one_bad_row_in_a_large_chunk_rejects_only_it() -> None:
+    rows = [RawRow(n, {**GOOD, "task_id": f"t-{n}"}) for n in range(2, 3000)]
+    rows[2500] = RawRow(2502, {**GOOD, "task_id": " "})
+    checked = check_rows(rows)
+    assert [(r.row, r.reason) for r in checked.rejected] == [(2502, "task_id is empty")]
+    assert len(checked.valid) == 2997
+    assert checked.valid[2499].task_id == "t-2501"
+    assert checked.valid[2500].task_id == "t-2503"

@@ -1,0 +1,128 @@
+"""The key scheme both ways: a stored file is trusted for exactly the triples it holds."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sms_export import checkpoint
+from sms_export.batching import plan
+from sms_export.checkpoint import (
+    MAX_FOLDER_BYTES,
+    Span,
+    batch_key,
+    covered,
+    folder,
+    gaps,
+    plan_around,
+)
+from sms_export.models import Triple
+from tests.support import triples
+
+FOLDER = "consistency-results/bucket/in/t.csv/etag"
+ROWS = [Triple(*row) for row in triples(400)]
+
+
+def keys_for(start: int, end: int, rows: list[Triple] = ROWS, extension: str = ".csv") -> str:
+    return batch_key(FOLDER, rows[start:end], start, extension)
+
+
+def test_a_key_names_its_span_and_the_digest_of_its_triples() -> None:
+    key = keys_for(50, 250)
+    assert key.startswith(f"{FOLDER}/batch-000051-000250-")
+    assert key.endswith(".csv")
+    assert covered(FOLDER, [key], ROWS) == [Span(key, 50, 250)]
+
+
+def test_a_file_is_not_trusted_for_triples_it_does_not_hold() -> None:
+    other = [Triple(*row) for row in triples(400, start=1)]  # shifted by one row
+    stale = batch_key(FOLDER, other[0:50], 0, ".csv")
+    assert covered(FOLDER, [stale], ROWS) == []
+
+
+def test_spans_past_the_end_and_files_elsewhere_or_of_other_kinds_are_ignored() -> None:
+    past_end = batch_key(FOLDER, ROWS[390:400], 395, ".csv")  # claims positions 396-405
+    keys = [
+        past_end,
+        f"{FOLDER}/batch-0001.csv",  # a position-numbered file of an older version
+        f"{FOLDER}/outcome.json",
+        f"{FOLDER}/rejected.csv",
+        f"{FOLDER}/deeper/{keys_for(0, 10).rsplit('/', 1)[1]}",
+        keys_for(0, 10).replace(FOLDER, FOLDER + "-other"),
+        f"{FOLDER}/batch-000000-000010-{checkpoint.digest(ROWS[0:10])}.csv",  # starts at 0
+    ]
+    assert covered(FOLDER, keys, ROWS) == []
+
+
+def test_any_extension_the_api_chose_is_kept_and_read_back() -> None:
+    key = keys_for(0, 10, extension=".xlsx")
+    assert covered(FOLDER, [key], ROWS) == [Span(key, 0, 10)]
+    bare = keys_for(0, 10, extension="")
+    assert covered(FOLDER, [bare], ROWS) == [Span(bare, 0, 10)]
+
+
+def test_a_copy_adding_nothing_is_left_out_and_gaps_are_what_no_file_covers() -> None:
+    first, copy, later = keys_for(0, 50), keys_for(0, 50, extension=".xlsx"), keys_for(60, 80)
+    inner = keys_for(10, 20)
+    spans = covered(FOLDER, [later, copy, inner, first], ROWS)
+    assert [(s.start, s.end) for s in spans] == [(0, 50), (60, 80)]
+    assert gaps(spans, 400) == [(50, 60), (80, 400)]
+    assert gaps([], 3) == [(0, 3)]
+    assert gaps(spans[:1], 50) == []
+
+
+def test_resume_under_another_batch_size_exports_exactly_what_is_missing() -> None:
+    """The review's scenario: 50-row batches, only the first stored; then 200-row batches."""
+    first = plan(ROWS, 50, 10**9)[0]
+    stored = [batch_key(FOLDER, first.triples, first.start, ".csv")]
+    spans = covered(FOLDER, stored, ROWS)
+    resumed, batches = plan_around(spans, ROWS, 200, 10**6)
+    assert [(index, span.start, span.end) for index, span in resumed] == [(1, 0, 50)]
+    assert [(b.index, b.start, b.end) for b in batches] == [(2, 50, 250), (3, 250, 400)]
+
+
+def test_halved_parts_count_as_what_they_hold() -> None:
+    stored = [keys_for(0, 100), keys_for(100, 150), keys_for(200, 400)]  # 150-200 failed
+    spans = covered(FOLDER, stored, ROWS)
+    resumed, batches = plan_around(spans, ROWS, 200, 10**6)
+    assert [(b.start, b.end) for b in batches] == [(150, 200)]
+    assert [index for index, _ in resumed] == [1, 2, 4]
+    assert batches[0].index == 3
+
+
+@given(
+    st.lists(st.tuples(st.integers(0, 399), st.integers(1, 200)), max_size=12),
+    st.integers(1, 200),
+)
+@settings(max_examples=80, deadline=None)
+def test_stored_spans_and_new_batches_together_cover_every_triple_once(
+    stored: list[tuple[int, int]], batch_size: int
+) -> None:
+    keys = [keys_for(start, min(start + size, 400)) for start, size in stored]
+    spans = covered(FOLDER, keys, ROWS)
+    resumed, batches = plan_around(spans, ROWS, batch_size, 10**6)
+    held = [position for _, span in resumed for position in range(span.start, span.end)]
+    new = [position for batch in batches for position in range(batch.start, batch.end)]
+    assert set(held) | set(new) == set(range(400))
+    assert not set(held) & set(new)  # nothing stored is exported again
+    assert len(new) == len(set(new))
+    assert all(batch.triples == tuple(ROWS[batch.start : batch.end]) for batch in batches)
+    indexes = sorted([index for index, _ in resumed] + [batch.index for batch in batches])
+    assert indexes == list(range(1, len(indexes) + 1))
+
+
+def test_a_folder_can_never_climb_out_of_the_prefix() -> None:
+    assert folder("out/", "bucket", "../../x.csv", "etag") == "out/bucket/%2E%2E/%2E%2E/x.csv/etag"
+    assert folder("out/", "b", "./a//b/", "") == "out/b/%2E/a/b"
+    assert ".." not in folder("", "..", "..").split("/")
+
+
+def test_a_folder_too_long_for_a_key_is_shortened_to_a_digest_deterministically() -> None:
+    key = "k/" * 400 + "é" * 200  # a legal 1,000-byte object key
+    long = folder("consistency-results/", "bucket", key, "etag")
+    assert len(long.encode()) <= MAX_FOLDER_BYTES
+    assert long == folder("consistency-results/", "bucket", key, "etag")
+    assert long != folder("consistency-results/", "bucket", key, "etag-2")
+    name = keys_for(0, 200).rsplit("/", 1)[1]
+    assert len(f"{long}/{name}".encode()) <= 1024  # S3's and OBS's key limit
+    assert long.startswith("consistency-results/bucket/k/k/")  # still readable

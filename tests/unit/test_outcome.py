@@ -1,0 +1,192 @@
+"""The outcome's rules, its bounded documents, and the answers built from them."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from sms_export.documents import ANSWER_LIMIT, LOG_LINE_LIMIT, bounded, complete
+from sms_export.models import BatchResult, Outcome, Problem, Rejection
+from sms_export.outcome import (
+    Subject,
+    exported_count,
+    failed,
+    ignored,
+    status_of,
+    summarise,
+    worth_notifying,
+)
+from sms_export.redaction import REDACTED, redact, redacted
+from sms_export.replies import http_status, reply, sqs_failures
+
+SUBJECT = Subject("storage", "s3://bucket/in/t.csv", "request-1", "message-1")
+
+
+def batch(first: int, last: int, status: str = "exported", **fields: Any) -> BatchResult:
+    return BatchResult(
+        index=first, size=last - first + 1, first=first, last=last, status=status, **fields
+    )
+
+
+def outcome(
+    batches: list[BatchResult], valid: int, rejected: int = 0, duplicates: int = 0
+) -> Outcome:
+    rejections = [Rejection(row=n + 2, reason="source_id is empty") for n in range(rejected)]
+    return summarise(
+        SUBJECT, valid=valid, rejected=rejections, duplicates=duplicates, batches=batches
+    )
+
+
+@pytest.mark.parametrize(
+    ("batches", "valid", "rejected", "duplicates", "status"),
+    [
+        ([batch(1, 3)], 3, 0, 0, "succeeded"),
+        ([batch(1, 3)], 4, 0, 1, "succeeded"),  # one duplicate: every distinct row exported
+        ([batch(1, 3)], 3, 1, 0, "partial"),  # a rejected row
+        ([batch(1, 2), batch(3, 3, "failed")], 3, 0, 0, "partial"),
+        ([batch(1, 3, "pending")], 3, 0, 0, "failed"),  # nothing exported
+        ([], 0, 2, 0, "failed"),
+    ],
+)
+def test_the_status_follows_what_was_exported(
+    batches: list[BatchResult], valid: int, rejected: int, duplicates: int, status: str
+) -> None:
+    assert outcome(batches, valid, rejected, duplicates).status == status
+
+
+def test_an_error_fails_the_input_whatever_was_exported() -> None:
+    result = outcome([batch(1, 3)], 3)
+    assert status_of(result.rows, Problem(code="X", message="y")) == "failed"
+
+
+def test_no_rows_at_all_is_an_error_of_its_own() -> None:
+    result = outcome([], 0)
+    assert result.error is not None
+    assert (result.error.code, result.status) == ("NoRows", "failed")
+
+
+def test_exported_rows_are_the_union_of_stored_spans() -> None:
+    assert exported_count([batch(1, 50), batch(51, 100)]) == 100
+    assert exported_count([batch(1, 50), batch(1, 50)]) == 50  # two copies: counted once
+    assert exported_count([batch(1, 50), batch(40, 60), batch(70, 70)]) == 61
+    assert exported_count([batch(1, 50), batch(51, 60, "failed"), batch(61, 61, "pending")]) == 50
+
+
+def test_retryable_comes_from_the_batches() -> None:
+    assert outcome([batch(1, 2), batch(3, 3, "failed", retryable=True)], 3).retryable
+    assert not outcome([batch(1, 2), batch(3, 3, "failed")], 3).retryable
+    assert failed(SUBJECT, Problem(code="C", message="m", retryable=True)).retryable
+
+
+def test_only_news_is_notified() -> None:
+    assert worth_notifying(outcome([batch(1, 2), batch(3, 3, resumed=True)], 3))
+    assert not worth_notifying(outcome([batch(1, 2, resumed=True)], 2))
+    assert worth_notifying(failed(SUBJECT, Problem(code="C", message="m")))
+    assert not worth_notifying(ignored(SUBJECT, "our own export"))
+
+
+def huge(batches: int = 300, rejected: int = 100_000) -> Outcome:
+    results = [
+        batch(
+            n * 200 + 1,
+            n * 200 + 200,
+            export=f"s3://bucket/consistency-results/bucket/in/t.csv/etag/batch-{n:06d}.csv",
+            request_id="0" * 32,
+            filename=f"consistency-results-{n:012d}.csv",
+        )
+        for n in range(batches)
+    ]
+    results[-7] = batch(results[-7].first, results[-7].last, "failed", error_code="SMS.2252")
+    results[-1] = batch(results[-1].first, results[-1].last, "pending", retryable=True)
+    result = outcome(results, batches * 200, rejected)
+    result.stored_outcome = "s3://bucket/consistency-results/bucket/in/t.csv/etag/outcome.json"
+    return result
+
+
+def test_a_large_outcome_is_bounded_with_failed_and_pending_batches_first() -> None:
+    result = huge()
+    document = bounded(result, LOG_LINE_LIMIT)
+    assert len(json.dumps(document, ensure_ascii=False).encode()) <= LOG_LINE_LIMIT
+    assert document["rows"] == complete(result)["rows"]  # every total
+    assert [b["status"] for b in document["batches"][:2]] == ["failed", "pending"]
+    assert document["rejected"][0] == {"row": 2, "reason": "source_id is empty"}
+    left = document["truncated"]
+    assert left["batches"] == 300 - len(document["batches"])
+    assert left["rejected"] == 100_000 - len(document["rejected"])
+    assert left["complete_record"] == result.stored_outcome
+    assert len(complete(result)["batches"]) == 300  # outcome.json keeps everything
+
+
+def test_a_small_outcome_is_left_whole_and_in_order() -> None:
+    result = outcome([batch(1, 2), batch(3, 3, "failed"), batch(4, 4)], 4)
+    assert bounded(result) == complete(result)
+    assert "truncated" not in bounded(result)
+
+
+def test_even_huge_strings_fit() -> None:
+    result = failed(SUBJECT, Problem(code="MissingColumns", message="x" * 200_000))
+    document = bounded(result, 16 * 1024)
+    assert len(json.dumps(document).encode()) <= 16 * 1024
+    assert document["error"]["message"].startswith("xxx")
+
+
+def test_an_http_answer_to_100000_invalid_rows_stays_deliverable() -> None:
+    result = outcome([], 0, rejected=100_000)
+    result.rejects_report = "s3://bucket/consistency-results/inline/r/rejected.csv"
+    answer = reply("http", "http", [result])
+    assert answer["statusCode"] == 400
+    assert len(answer["body"].encode()) <= ANSWER_LIMIT
+    body = json.loads(answer["body"])
+    assert body["rows"]["rejected"] == 100_000
+    assert body["rejects_report"] == result.rejects_report
+    assert body["rejected"][0]["row"] == 2
+
+
+def test_several_outcomes_share_the_answers_budget() -> None:
+    answer = reply("outcome", "kafka", [huge(rejected=20_000) for _ in range(120)])
+    assert len(json.dumps(answer).encode()) <= ANSWER_LIMIT
+    assert answer["status"] == "partial"
+    assert len(answer["outcomes"]) == 120
+
+
+@pytest.mark.parametrize(
+    ("outcomes", "status"),
+    [
+        ([outcome([batch(1, 3)], 3)], 200),
+        ([outcome([batch(1, 2), batch(3, 3, "failed")], 3)], 200),
+        ([outcome([batch(1, 3, "failed", retryable=True)], 3)], 503),
+        ([outcome([batch(1, 3, "failed")], 3)], 502),
+        ([outcome([], 0, rejected=3)], 400),
+        ([failed(SUBJECT, Problem(code="ConfigurationError", message="m", retryable=True))], 500),
+        ([failed(SUBJECT, Problem(code="InternalError", message="m"))], 500),
+        ([failed(SUBJECT, Problem(code="UnreadableFile", message="m"))], 400),
+    ],
+)
+def test_http_status_codes(outcomes: list[Outcome], status: int) -> None:
+    assert http_status(outcomes) == status
+
+
+def test_sqs_names_each_retryable_message_once() -> None:
+    def message(message_id: str | None, retryable: bool) -> Outcome:
+        subject = Subject("sqs", "inline", "r", message_id)
+        return failed(subject, Problem(code="C", message="m", retryable=retryable))
+
+    outcomes = [message("a", True), message("b", False), message("a", True), message(None, True)]
+    assert sqs_failures(outcomes) == [{"itemIdentifier": "a"}]
+    assert reply("sqs", "sqs", outcomes) == {"batchItemFailures": [{"itemIdentifier": "a"}]}
+
+
+def test_secrets_are_replaced_everywhere_longest_first() -> None:
+    value = {"a": ["key-AK-and-AKSK"], "b": {"c": "AK"}, "d": 3}
+    assert redact(value, ["AK", "AKSK", ""]) == {
+        "a": [f"key-{REDACTED}-and-{REDACTED}"],
+        "b": {"c": REDACTED},
+        "d": 3,
+    }
+    result = failed(SUBJECT, Problem(code="APIGW.0301", message="bad key SECRET-1"))
+    assert redacted(result, ["SECRET-1"]).error == Problem(
+        code="APIGW.0301", message=f"bad key {REDACTED}"
+    )
+    assert redacted(result, []) is result

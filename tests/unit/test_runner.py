@@ -1,0 +1,287 @@
+"""The batch runner on a fake clock: pauses, backoff, deadlines, halving, stopping."""
+
+from __future__ import annotations
+
+import itertools
+import random
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pytest
+
+from sms_export.batching import Batch, plan
+from sms_export.errors import CallFailed, CredentialsRefused, Throttled, TooLarge
+from sms_export.models import BatchResult, Triple
+from sms_export.retry import RetryPolicy
+from sms_export.runner import BatchRunner
+from sms_export.storage import StoredExport
+from tests.support import triples
+
+
+class Largest(random.Random):
+    """Jitter that always picks the top of its range: delays become exact."""
+
+    def uniform(self, a: float, b: float) -> float:
+        return b
+
+
+@dataclass
+class FakeClock:
+    """Time passes only when someone sleeps; every sleep is recorded."""
+
+    now: float = 0.0
+    sleeps: list[float] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        assert seconds >= 0
+        with self.lock:
+            self.sleeps.append(seconds)
+            self.now += seconds
+
+
+@dataclass
+class ScriptedApi:
+    """An export_one whose answers are scripted per call; it records when each call came."""
+
+    clock: FakeClock
+    script: dict[int, list[Exception]] = field(default_factory=dict)  # by batch.start
+    calls: list[tuple[float, Batch]] = field(default_factory=list)
+    fail_always: Callable[[Batch], Exception | None] = lambda batch: None
+
+    def __call__(self, batch: Batch) -> StoredExport:
+        self.calls.append((self.clock.now, batch))
+        failure = self.fail_always(batch)
+        queued = self.script.get(batch.start)
+        if failure is None and queued:
+            failure = queued.pop(0)
+        if failure is not None:
+            raise failure
+        return StoredExport(f"file:///{batch.start}-{batch.end}", 10, "text/csv", None)
+
+
+def policy(clock: FakeClock, attempts: int = 5, **kwargs: float) -> RetryPolicy:
+    return RetryPolicy(
+        max_attempts=attempts,
+        base_seconds=kwargs.get("base", 2.0),
+        max_seconds=kwargs.get("cap", 30.0),
+        throttle_base_seconds=kwargs.get("throttle", 0.5),
+        sleep=clock.sleep,
+        clock=clock,
+        rng=Largest(),
+    )
+
+
+def batches(count: int, size: int = 10) -> list[Batch]:
+    return plan([Triple(*row) for row in triples(count * size)], size, 10**9)
+
+
+def throttled() -> Throttled:
+    return Throttled("APIGW.0308", "over ratelimit", http_status=429)
+
+
+def test_a_429_pauses_the_whole_pool_and_no_call_is_made_during_the_pause() -> None:
+    clock = FakeClock()
+    api = ScriptedApi(clock, {0: [throttled()]})
+    results = BatchRunner(api, policy(clock), max_concurrency=1).run(batches(3))
+    assert [r.status for r in results] == ["exported"] * 3
+    # The first call was throttled at t=0: the pause is 0.5 s (the throttle base, at the
+    # top of its jitter), and every later call, of any batch, comes after it.
+    assert [round(at, 6) for at, _ in api.calls] == [0.0, 0.5, 0.5, 0.5]
+    assert results[0].attempts == 2
+
+
+def test_the_pause_grows_while_throttling_repeats_and_resets_after_a_success() -> None:
+    clock = FakeClock()
+    api = ScriptedApi(clock, {0: [throttled(), throttled(), throttled()], 10: [throttled()]})
+    BatchRunner(api, policy(clock), max_concurrency=1).run(batches(2))
+    times = [at for at, _ in api.calls]
+    # 0.5, 1, 2 s for three throttles in a row; after the success, 0.5 s again.
+    assert [round(b - a, 6) for a, b in itertools.pairwise(times)] == [
+        0.5,
+        1.0,
+        2.0,
+        0.0,
+        0.5,
+    ]
+
+
+def test_throttled_workers_share_one_pause_instead_of_stacking_theirs() -> None:
+    clock = FakeClock()
+    barrier = threading.Barrier(4)
+
+    def all_throttled_once(batch: Batch) -> Exception | None:
+        if sum(1 for _, b in api.calls if b.start == batch.start) == 1:
+            barrier.wait(timeout=5)  # four workers hit the 429 at the same moment
+            return throttled()
+        return None
+
+    api = ScriptedApi(clock, fail_always=all_throttled_once)
+    results = BatchRunner(api, policy(clock), max_concurrency=4).run(batches(4))
+    assert all(r.status == "exported" and r.attempts == 2 for r in results)
+    assert max(clock.sleeps) == pytest.approx(0.5)  # one burst, one pause of the base length
+
+
+def test_backoff_never_sleeps_past_the_deadline() -> None:
+    clock = FakeClock()
+    failure = CallFailed("SMS.2007", "Background exception", http_status=500, retryable=True)
+    api = ScriptedApi(clock, fail_always=lambda batch: failure)
+    deadline = 40.0
+
+    results = BatchRunner(
+        api,
+        policy(clock, attempts=10),
+        max_concurrency=1,
+        time_left=lambda: deadline - clock.now,
+        margin_seconds=30.0,
+    ).run(batches(2))
+    # 10 s of work time before the margin: backoffs of 2 and 4 s fit; the next, of 8 s,
+    # would end inside the margin, so the batch gives up instead of sleeping into it. The
+    # second batch has 4 s left: one backoff of 2 s, then the next (4 s) would not fit.
+    assert clock.sleeps == [2.0, 4.0, 2.0]
+    assert clock.now == pytest.approx(8.0)
+    assert [r.attempts for r in results] == [3, 2]
+    assert all(r.status == "failed" and r.error_code == "SMS.2007" for r in results)
+    assert all(r.retryable for r in results)
+
+
+def test_a_pause_past_the_deadline_is_not_slept_and_nothing_is_called_after_it() -> None:
+    clock = FakeClock()
+    api = ScriptedApi(clock, fail_always=lambda batch: throttled())
+    results = BatchRunner(
+        api,
+        policy(clock, attempts=10, throttle=8.0),
+        max_concurrency=1,
+        time_left=lambda: 35.0 - clock.now,
+        margin_seconds=30.0,
+    ).run(batches(2))
+    assert clock.sleeps == []  # the 8 s pause would end 3 s inside the margin
+    assert len(api.calls) == 1
+    assert [r.status for r in results] == ["failed", "pending"]
+    assert (results[0].error_code, results[1].error_code) == ("APIGW.0308", "DeadlineReached")
+
+
+def test_less_time_than_the_margin_starts_nothing() -> None:
+    clock = FakeClock()
+    api = ScriptedApi(clock)
+    results = BatchRunner(api, policy(clock), 2, time_left=lambda: 29.9, margin_seconds=30.0).run(
+        batches(3)
+    )
+    assert api.calls == []
+    assert {r.status for r in results} == {"pending"}
+    assert all("Not started" in (r.error_msg or "") for r in results)
+
+
+def test_exactly_the_margin_left_still_starts_a_batch() -> None:
+    clock = FakeClock()
+    api = ScriptedApi(clock)
+    results = BatchRunner(api, policy(clock), 1, time_left=lambda: 30.0, margin_seconds=30.0).run(
+        batches(1)
+    )
+    assert [r.status for r in results] == ["exported"]
+
+
+def too_large_over(limit: int) -> Callable[[Batch], Exception | None]:
+    def check(batch: Batch) -> Exception | None:
+        return (
+            TooLarge("SMS.2004", "too large", http_status=400)
+            if len(batch.triples) > limit
+            else None
+        )
+
+    return check
+
+
+def test_a_batch_too_large_is_halved_until_the_api_accepts_it() -> None:
+    clock = FakeClock()
+    api = ScriptedApi(clock, fail_always=too_large_over(3))
+    results = BatchRunner(api, policy(clock), 1).run(batches(1, size=10))
+    assert [(r.part, r.first, r.last) for r in results] == [
+        ("1-1", 1, 2),
+        ("1-2", 3, 5),
+        ("2-1", 6, 7),
+        ("2-2", 8, 10),
+    ]
+    assert all(r.status == "exported" and r.index == 1 for r in results)
+    assert clock.sleeps == []  # halving is not a retry: no wait
+
+
+def test_a_single_row_the_api_calls_too_large_fails_alone() -> None:
+    clock = FakeClock()
+    big = Triple("t", "s", "x" * 255)
+
+    def one_is_too_large(batch: Batch) -> Exception | None:
+        if big in batch.triples:
+            return TooLarge("SMS.2004", "too large", http_status=400)
+        return None
+
+    rows = [Triple(*row) for row in triples(3)]
+    api = ScriptedApi(clock, fail_always=one_is_too_large)
+    results = BatchRunner(api, policy(clock), 1).run(plan([*rows[:2], big, rows[2]], 2, 10**9))
+    failed = [r for r in results if r.status == "failed"]
+    assert [(r.first, r.last, r.error_code, r.retryable) for r in failed] == [
+        (3, 3, "SMS.2004", False)
+    ]
+    assert sum(r.size for r in results if r.status == "exported") == 3
+
+
+def test_refused_credentials_stop_every_batch_not_yet_started() -> None:
+    clock = FakeClock()
+    refused = CredentialsRefused("APIGW.0301", "Incorrect IAM authentication", http_status=401)
+    api = ScriptedApi(clock, fail_always=lambda batch: refused)
+    results = BatchRunner(api, policy(clock), 1).run(batches(4))
+    assert len(api.calls) == 1
+    assert [r.status for r in results] == ["failed", "pending", "pending", "pending"]
+    assert "APIGW.0301" in (results[1].error_msg or "")
+    assert not any(r.retryable for r in results)
+
+
+def test_retries_stop_at_max_attempts_with_the_last_error_reported() -> None:
+    clock = FakeClock()
+    errors = [
+        CallFailed("ReadTimeout", "no answer", retryable=True),
+        CallFailed(
+            "SMS.2007", "Background exception", http_status=503, request_id="r-2", retryable=True
+        ),
+    ]
+    api = ScriptedApi(clock, {0: list(errors)})
+    (result,) = BatchRunner(api, policy(clock, attempts=2), 1).run(batches(1))
+    assert (result.status, result.attempts, result.error_code) == ("failed", 2, "SMS.2007")
+    assert (result.http_status, result.request_id, result.retryable) == (503, "r-2", True)
+    assert clock.sleeps == [2.0]
+
+
+def test_a_permanent_error_is_not_retried() -> None:
+    clock = FakeClock()
+    api = ScriptedApi(clock, {0: [CallFailed("SMS.2252", "no task", http_status=404)]})
+    (result,) = BatchRunner(api, policy(clock), 1).run(batches(1))
+    assert (result.status, result.attempts, result.retryable) == ("failed", 1, False)
+    assert len(api.calls) == 1
+
+
+def test_results_describe_each_batch_and_report_progress() -> None:
+    clock = FakeClock()
+    seen: list[BatchResult] = []
+
+    class Recorder:
+        def row_read(self) -> None: ...
+
+        def batches_planned(self, count: int) -> None: ...
+
+        def batch_done(self, result: BatchResult) -> None:
+            seen.append(result)
+
+    results = BatchRunner(ScriptedApi(clock), policy(clock), 2, progress=Recorder()).run(
+        batches(3, size=4)
+    )
+    assert [(r.index, r.first, r.last, r.size) for r in results] == [
+        (1, 1, 4, 4),
+        (2, 5, 8, 4),
+        (3, 9, 12, 4),
+    ]
+    assert results[0].export == "file:///0-4"
+    assert sorted(r.index for r in seen) == [1, 2, 3]
