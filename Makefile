@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint package bench clean
+.PHONY: run test lint package bench mutation clean
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,10 +33,14 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
+## Mutation testing of the pure core and the runner; the record is bench/MUTATION.md.
+mutation: $(STAMP)
+	$(BIN)/python tooling/mutation.py
+
 ## Build dist/functiongraph.zip for FunctionGraph (FG_PYTHON=3.10 for the older runtime).
 FG_PYTHON ?= 3.12
 package: $(STAMP)
 	$(BIN)/python tooling/package.py --python $(FG_PYTHON)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis dist
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis dist .mutation

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -106,3 +107,12 @@ def test_batches_are_as_full_as_both_limits_allow(case: tuple[list[Triple], int,
         grown = (*batch.triples, after.triples[0])
         assert len(grown) > max_items or encoded_size(grown) > max_bytes
     assert encoded_size(batches[-1].triples) <= max_bytes
+
+
+@given(st.lists(triple_strategy, max_size=20))
+@settings(max_examples=100, deadline=None)
+def test_encoded_size_is_the_length_of_the_body_json_writes(items: list[Triple]) -> None:
+    """The SDK's body is json.dumps with its defaults (the wire test in tests/integration
+    checks that against the emulator); the batcher computes its length without writing it."""
+    body = {"task_info": [item._asdict() for item in items]}
+    assert encoded_size(items) == len(json.dumps(body))

@@ -1,0 +1,116 @@
+"""`make mutation`: mutation testing (mutmut) of the pure core and the batch runner.
+
+mutmut names a module by its path from the project root, stripping only `src/`, while the
+tests import `sms_export` from `function/`. So the run happens in a staged copy, `.mutation/`,
+where the package sits under `src/`; the unit tests run against each mutant (seconds each).
+
+    python tooling/mutation.py [module …]     # default: every module in MODULES
+
+Prints, per module, the mutants killed, survived, and the score; the survivors' diffs are
+shown by `python tooling/mutation.py --show <module>` (or `mutmut show` inside .mutation/).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+STAGE = ROOT / ".mutation"
+MODULES = (
+    "batching",
+    "checkpoint",
+    "validation",
+    "readers",
+    "decoding",
+    "outcome",
+    "documents",
+    "replies",
+    "runner",
+    "retry",
+)
+PYPROJECT = """\
+[tool.mutmut]
+source_paths = ["src/sms_export"]
+only_mutate = [{only}]
+also_copy = ["src", "tooling", "events"]
+pytest_add_cli_args_test_selection = ["tests/unit"]
+pytest_add_cli_args = ["-p", "no:cacheprovider", "-x", "-q"]
+
+[tool.pytest.ini_options]
+pythonpath = ["src", "tooling", "."]
+testpaths = ["tests/unit"]
+addopts = "--strict-markers"
+"""
+
+
+def stage(modules: list[str]) -> None:
+    if STAGE.exists():
+        shutil.rmtree(STAGE)
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    shutil.copytree(ROOT / "function", STAGE / "src", ignore=ignore)
+    shutil.copytree(ROOT / "tooling", STAGE / "tooling", ignore=ignore)
+    shutil.copytree(ROOT / "events", STAGE / "events")
+    shutil.copytree(ROOT / "tests", STAGE / "tests", ignore=ignore)
+    only = ", ".join(f'"src/sms_export/{module}.py"' for module in modules)
+    (STAGE / "pyproject.toml").write_text(PYPROJECT.format(only=only), encoding="utf-8")
+
+
+def mutmut(*arguments: str) -> subprocess.CompletedProcess[str]:
+    command = [str(Path(sys.executable).parent / "mutmut"), *arguments]
+    return subprocess.run(
+        command, cwd=STAGE, capture_output=True, text=True, check=False, env=os.environ.copy()
+    )
+
+
+def statuses() -> dict[str, str]:
+    """Each mutant's status, from `mutmut results --all true`: `name: status`."""
+    listing = mutmut("results", "--all", "true").stdout
+    found = {}
+    for line in listing.splitlines():
+        name, _, status = line.strip().rpartition(": ")
+        if name.startswith("sms_export."):
+            found[name] = status
+    return found
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("modules", nargs="*", default=list(MODULES))
+    parser.add_argument("--show", action="store_true", help="print each survivor's diff")
+    parser.add_argument("--children", default=str(os.cpu_count() or 2))
+    options = parser.parse_args()
+    stage(options.modules)
+    run = mutmut("run", "--max-children", options.children)
+    if run.returncode != 0:
+        sys.stderr.write(run.stdout[-4000:] + run.stderr[-4000:])
+        return run.returncode
+    by_module: dict[str, Counter[str]] = {}
+    survivors = []
+    for name, status in statuses().items():
+        module = name.split(".")[1]
+        by_module.setdefault(module, Counter())[status] += 1
+        if status == "survived":
+            survivors.append(name)
+    print(f"{'module':<12} {'mutants':>7} {'killed':>7} {'survived':>8} {'other':>6} {'score':>6}")
+    for module in options.modules:
+        counts = by_module.get(module, Counter())
+        total = sum(counts.values())
+        killed = counts["killed"] + counts["timeout"]
+        other = total - killed - counts["survived"]
+        score = f"{100 * killed / (killed + counts['survived']):.0f}%" if total else "-"
+        print(f"{module:<12} {total:>7} {killed:>7} {counts['survived']:>8} {other:>6} {score:>6}")
+    for name in survivors:
+        print(f"survived: {name}")
+        if options.show:
+            print(mutmut("show", name).stdout)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
