@@ -36,17 +36,24 @@ def bounded(outcome: Outcome, max_bytes: int = LOG_LINE_LIMIT) -> dict[str, Any]
         return whole
     batches = sorted(whole["batches"], key=lambda batch: STATUS_ORDER[batch["status"]])
     rejected = whole["rejected"]
-    document = whole
-    for listed in LISTED:
-        document = {**whole, "batches": batches[:listed], "rejected": rejected[:listed]}
-        document["truncated"] = {
-            "batches": len(batches) - len(document["batches"]),
-            "rejected": len(rejected) - len(document["rejected"]),
-            "complete_record": outcome.stored_outcome,
+
+    def listing(count: int) -> dict[str, Any]:
+        return {
+            **whole,
+            "batches": batches[:count],
+            "rejected": rejected[:count],
+            "truncated": {
+                "batches": max(len(batches) - count, 0),
+                "rejected": max(len(rejected) - count, 0),
+                "complete_record": outcome.stored_outcome,
+            },
         }
+
+    for count in LISTED:
+        document = listing(count)
         if size(document) <= max_bytes:
             return document
-    shortened: dict[str, Any] = _shortened(document)
+    shortened: dict[str, Any] = _shortened(listing(0))
     return shortened
 
 

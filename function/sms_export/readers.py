@@ -172,7 +172,7 @@ def _columns(header: list[str], name: str) -> dict[str, int] | None:
         return positions
     if not positions and looks_like_data(header):
         return None
-    found = ", ".join(repr(cell.strip()) for cell in header if cell.strip()) or "none"
+    found = ", ".join(repr(cell.strip()) for cell in header if cell.strip())  # never blank
     raise InputError(
         "MissingColumns",
         f"{name} has no column {', '.join(missing)}. Columns found: {found}; "
@@ -185,8 +185,6 @@ def table_rows(
 ) -> Iterator[RawRow]:
     """Numbered cell lists → rows keyed by field; blank and `#` comment rows skipped."""
     positions: dict[str, int] | None = None
-    pick = itemgetter(0, 1, 2)
-    needed = 3
     for number, cells in records:
         if not "".join(cells).strip():
             tally.blank += 1
@@ -196,6 +194,7 @@ def table_rows(
             continue
         if positions is None:
             found = _columns(cells, name)
+            # positions, pick and needed are set together, from the first row that counts.
             positions = found or dict(zip(FIELDS, range(3), strict=True))
             pick = itemgetter(*positions.values())
             needed = max(positions.values()) + 1

@@ -55,7 +55,7 @@ def http_status(outcomes: list[Outcome]) -> int:
     codes = {outcome.error.code for outcome in outcomes if outcome.error is not None}
     if status == "failed" and codes & set(SERVER_SIDE):
         return 500
-    if any(outcome.retryable for outcome in outcomes) and status != "succeeded":
+    if any(outcome.retryable for outcome in outcomes):  # never a succeeded one
         return 503  # throttled, server errors or out of time: the same request may succeed
     if status != "failed":
         return 200

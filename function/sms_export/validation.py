@@ -28,7 +28,7 @@ class CheckedRows:
 
 
 def _describe(error: ErrorDetails, fields: Mapping[str, Any]) -> str:
-    name = str(error["loc"][0]) if error["loc"] else "row"
+    name = str(error["loc"][0])  # the input is always a mapping: errors are of its fields
     value = fields.get(name)
     kind = error["type"]
     if kind == "missing":
@@ -40,7 +40,7 @@ def _describe(error: ErrorDetails, fields: Mapping[str, Any]) -> str:
     if kind == "string_type":
         return f"{name} must be text, not {type(value).__name__} ({value!r:.40})"
     if kind == "string_pattern_mismatch":
-        found = first_control_character(str(value).strip()) or first_control_character(str(value))
+        found = first_control_character(str(value).strip())  # what the pattern checked
         if found is not None:
             position, character = found
             return (

@@ -126,3 +126,53 @@ def test_a_folder_too_long_for_a_key_is_shortened_to_a_digest_deterministically(
     name = keys_for(0, 200).rsplit("/", 1)[1]
     assert len(f"{long}/{name}".encode()) <= 1024  # S3's and OBS's key limit
     assert long.startswith("consistency-results/bucket/k/k/")  # still readable
+
+
+def test_the_digest_of_a_span_is_stable_across_versions() -> None:
+    """Files stored by an earlier version must still be recognised after an upgrade."""
+    triples_ = [Triple("t-1", "s-1", "web-01"), Triple("t-2", "s-2", "数据库")]
+    assert checkpoint.digest(triples_) == hashlib_digest(triples_)
+    assert checkpoint.digest([Triple("a", "b", "c")]) != checkpoint.digest([Triple("ab", "", "c")])
+    assert checkpoint.digest([Triple("t", "s", "\ud800")])  # any text, even a lone surrogate
+
+
+def hashlib_digest(triples_: list[Triple]) -> str:
+    import hashlib
+
+    joined = b"".join("\x1f".join(t).encode() + b"\x1e" for t in triples_)
+    return hashlib.sha256(joined).hexdigest()[:16]
+
+
+def test_a_trusted_file_is_found_whatever_comes_before_it_in_the_listing() -> None:
+    good = keys_for(0, 10)
+    assert covered(FOLDER, [f"{FOLDER}/outcome.json", good], ROWS) == [Span(good, 0, 10)]
+
+
+def test_a_file_claiming_no_triples_is_ignored() -> None:
+    empty = f"{FOLDER}/batch-000002-000001-{checkpoint.digest([])}.csv"
+    assert covered(FOLDER, [empty], ROWS) == []
+
+
+def test_a_single_triple_at_the_start_and_a_longer_copy_keep_the_longest() -> None:
+    one, short, longer = keys_for(0, 1), keys_for(0, 10), keys_for(0, 50)
+    assert [(s.start, s.end) for s in covered(FOLDER, [one], ROWS)] == [(0, 1)]
+    assert [(s.start, s.end) for s in covered(FOLDER, [short, longer], ROWS)] == [(0, 50)]
+
+
+def test_the_folder_limit_is_exact() -> None:
+    prefix = "consistency-results/"
+    fits = "f" * (MAX_FOLDER_BYTES - len(prefix))
+    assert folder(prefix, fits) == prefix + fits
+    cut = folder(prefix, fits + "g")
+    head, _, tail = cut.partition("…")
+    assert len(cut.encode()) == MAX_FOLDER_BYTES - 5  # 40 bytes kept for "…" and the digest
+    assert head == prefix + "f" * (MAX_FOLDER_BYTES - 40 - len(prefix))
+    assert len(tail) == 32
+    assert all(ch in "0123456789abcdef" for ch in tail)
+
+
+def test_a_prefix_too_long_for_any_folder_still_gives_a_digest() -> None:
+    prefix = "p" * 895 + "/"
+    cut = folder(prefix, "input.csv")
+    assert cut.startswith(prefix + "…")
+    assert len(cut) == len(prefix) + 1 + 32

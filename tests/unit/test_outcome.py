@@ -190,3 +190,94 @@ def test_secrets_are_replaced_everywhere_longest_first() -> None:
         code="APIGW.0301", message=f"bad key {REDACTED}"
     )
     assert redacted(result, []) is result
+
+
+def test_the_counts_add_up() -> None:
+    result = outcome([batch(1, 3)], 4, rejected=2, duplicates=1)
+    assert result.rows.model_dump() == {
+        "received": 6,
+        "valid": 4,
+        "rejected": 2,
+        "duplicates": 1,
+        "exported": 3,
+        "blank": 0,
+        "comments": 0,
+    }
+
+
+def test_an_error_fails_a_summary_even_with_exported_batches() -> None:
+    refusal = Problem(code="StrictValidation", message="rows were rejected")
+    result = summarise(
+        SUBJECT, valid=3, rejected=[], duplicates=0, batches=[batch(1, 3)], error=refusal
+    )
+    assert (result.status, result.error) == ("failed", refusal)
+
+
+def test_an_ignored_input_says_why() -> None:
+    result = ignored(SUBJECT, "the object is under EXPORT_PREFIX")
+    assert result.status == "ignored"
+    assert result.error == Problem(code="Ignored", message="the object is under EXPORT_PREFIX")
+    assert (result.input, result.request_id, result.message_id) == (
+        "s3://bucket/in/t.csv",
+        "request-1",
+        "message-1",
+    )
+
+
+def test_a_document_exactly_at_the_limit_is_not_cut() -> None:
+    result = huge(batches=80, rejected=80)
+    whole = complete(result)
+    exact = len(json.dumps(whole, ensure_ascii=False).encode())
+    assert bounded(result, exact) == whole
+    listed = bounded(result, exact - 1)
+    assert len(listed["batches"]) == 50
+    assert bounded(result, len(json.dumps(listed, ensure_ascii=False).encode())) == listed
+
+
+def test_strings_are_shortened_to_a_fixed_length_only_when_nothing_else_fits() -> None:
+    from sms_export.documents import SHORTENED
+
+    kept = "k" * SHORTENED
+    result = failed(SUBJECT, Problem(code=kept, message="m" * 100_000))
+    document = bounded(result, 4096)
+    assert document["error"]["code"] == kept
+    assert document["error"]["message"] == "m" * (SHORTENED - 1) + "…"
+    assert document["truncated"] == {"batches": 0, "rejected": 0, "complete_record": None}
+
+
+def test_an_http_answer_is_json_text_with_its_headers() -> None:
+    result = outcome([batch(1, 1)], 1)
+    result.input = "s3://bucket/迁移/t.csv"
+    answer = reply("http", "http", [result])
+    assert answer["headers"] == {"Content-Type": "application/json"}
+    assert answer["isBase64Encoded"] is False
+    assert "迁移" in answer["body"]  # UTF-8, not escapes: a third of the size for Chinese
+    assert json.loads(answer["body"]) == complete(result)
+
+
+def test_several_outcomes_are_combined_under_the_worst_status() -> None:
+    succeeded = outcome([batch(1, 1)], 1)
+    partial = outcome([batch(1, 1), batch(2, 2, "failed", retryable=True)], 2)
+    skipped = ignored(SUBJECT, "nothing")
+    answer = reply("outcome", "smn", [succeeded, skipped, partial])
+    assert answer == {
+        "status": "partial",
+        "trigger": "smn",
+        "retryable": True,
+        "outcomes": [complete(succeeded), complete(skipped), complete(partial)],
+    }
+    assert reply("outcome", "smn", [skipped, succeeded])["status"] == "succeeded"
+    assert reply("outcome", "smn", [skipped, succeeded])["retryable"] is False
+
+
+def test_many_large_outcomes_are_each_cut_to_their_share_of_the_answer() -> None:
+    def wordy() -> Outcome:
+        results = [
+            batch(n, n, "failed", error_code="SMS.2252", error_msg="x" * 1000) for n in range(1, 61)
+        ]
+        return outcome(results, 60)
+
+    many = [wordy() for _ in range(120)]
+    answer = reply("outcome", "kafka", many)
+    assert len(json.dumps(answer, ensure_ascii=False).encode()) <= ANSWER_LIMIT
+    assert all(len(item["batches"]) == 20 for item in answer["outcomes"])  # 50 would not fit

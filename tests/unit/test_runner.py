@@ -285,3 +285,65 @@ def test_results_describe_each_batch_and_report_progress() -> None:
     ]
     assert results[0].export == "file:///0-4"
     assert sorted(r.index for r in seen) == [1, 2, 3]
+
+
+def test_a_result_carries_the_request_id_of_the_call_that_stored_it() -> None:
+    clock = FakeClock()
+
+    def with_request_id(batch: Batch) -> StoredExport:
+        return StoredExport("file:///x", 3, "text/csv", "f.csv", request_id=f"r-{batch.index}")
+
+    (result,) = BatchRunner(with_request_id, policy(clock), 1).run(batches(1))
+    assert (result.request_id, result.filename, result.content_type, result.bytes) == (
+        "r-1",
+        "f.csv",
+        "text/csv",
+        3,
+    )
+
+
+def test_pending_batches_say_why_they_were_not_started() -> None:
+    clock = FakeClock()
+    results = BatchRunner(
+        ScriptedApi(clock), policy(clock), 1, time_left=lambda: 12.4, margin_seconds=30.0
+    ).run(batches(2))
+    assert {r.error_msg for r in results} == {
+        "Not started: 12 s were left before the function's timeout, under the 30 s margin"
+    }
+    assert all(r.retryable and r.error_code == "DeadlineReached" for r in results)
+
+    refused = CredentialsRefused("APIGW.0301", "Incorrect IAM authentication", http_status=401)
+    api = ScriptedApi(clock, fail_always=lambda batch: refused)
+    _, pending = BatchRunner(api, policy(clock), 1).run(batches(2))
+    assert pending.error_msg == (
+        "Not started: an earlier batch failed with APIGW.0301 (Incorrect IAM authentication)"
+    )
+    assert pending.retryable is False
+
+
+def test_without_a_margin_the_last_second_is_still_used() -> None:
+    clock = FakeClock()
+    results = BatchRunner(ScriptedApi(clock), policy(clock), 1, time_left=lambda: 0.5).run(
+        batches(1)
+    )
+    assert [r.status for r in results] == ["exported"]
+
+
+def test_no_more_batches_run_at_once_than_max_concurrency() -> None:
+    clock = FakeClock()
+    lock = threading.Lock()
+    in_flight, most = 0, 0
+
+    def slow(batch: Batch) -> StoredExport:
+        nonlocal in_flight, most
+        with lock:
+            in_flight += 1
+            most = max(most, in_flight)
+        threading.Event().wait(0.02)  # long enough for the pool to start others
+        with lock:
+            in_flight -= 1
+        return StoredExport("file:///x", 1, "text/csv", None)
+
+    results = BatchRunner(slow, policy(clock), max_concurrency=3).run(batches(12))
+    assert len(results) == 12
+    assert most == 3

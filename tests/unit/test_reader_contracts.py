@@ -1,0 +1,346 @@
+"""What the readers promise, pinned exactly: every refusal's code and message, the format
+chosen for each name and content type, limits at their boundaries, line splitting across
+reads. (Written against the mutants `make mutation` found alive.)"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+from collections import deque
+
+import pytest
+from openpyxl import Workbook
+
+from sms_export.decoding import CHUNK_SIZE, MAX_LINE, LimitedReader, text_lines, uncompressed
+from sms_export.errors import InputError
+from sms_export.readers import Limits, RawRow, Tally, detect_format, read_rows
+from sms_export.validation import check_row
+
+HEADER = b"task_id,source_id,source_name\n"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+UUID_A = "4B1CF0A2-7E1D-4C52-9B3E-2F8D1E0A9C11"
+UUID_B = "9f2b6c1e-3d4a-4e8f-a1b2-c3d4e5f60718"
+
+
+def rows(data: bytes, name: str, **options: object) -> list[RawRow]:
+    return list(read_rows(io.BytesIO(data), name, **options))  # type: ignore[arg-type]
+
+
+def refusal(data: bytes, name: str, **options: object) -> tuple[str, str]:
+    with pytest.raises(InputError) as raised:
+        deque(read_rows(io.BytesIO(data), name, **options), maxlen=0)  # type: ignore[arg-type]
+    return raised.value.code, raised.value.message
+
+
+@pytest.mark.parametrize(
+    ("data", "name", "code", "message"),
+    [
+        (
+            b"[1,",
+            "a.json",
+            "UnreadableFile",
+            "a.json is not valid JSON: Expecting value: line 1 column 4 (char 3)",
+        ),
+        (
+            b'{"x": 1}',
+            "a.json",
+            "UnreadableFile",
+            'a.json must hold {"task_info": [...]} or a list of objects with task_id, '
+            "source_id, source_name",
+        ),
+        (b"[]", "a.json", "NoRows", "a.json holds no rows to export."),
+        (b'{"task_info": []}', "b.json", "NoRows", "b.json holds no rows to export."),
+        (b"\n# only a comment\n\n", "a.jsonl", "NoRows", "a.jsonl holds no rows to export."),
+        (
+            HEADER + b'"a,b\n',
+            "a.csv",
+            "UnreadableFile",
+            "a.csv is not valid CSV (record 2): unexpected end of data",
+        ),
+        (
+            b"PK\x03\x04garbage",
+            "a.xlsx",
+            "UnreadableFile",
+            "a.xlsx is not a valid .xlsx workbook: File is not a zip file",
+        ),
+        (
+            b"\n\n# x\n",
+            "a.csv",
+            "NoRows",
+            "a.csv is empty: expected a header row task_id,source_id,source_name followed by "
+            "one row per source.",
+        ),
+        (
+            b"a,b\n",
+            "a.csv",
+            "MissingColumns",
+            "a.csv has no column task_id, source_id, source_name. Columns found: 'a', 'b'; "
+            "expected a header naming task_id, source_id, source_name "
+            "(or 任务ID, 源端ID, 源端名称).",
+        ),
+        (
+            b"\x1f\x8b\x08garbage",
+            "a.csv.gz",
+            "UnreadableFile",
+            "a.csv.gz is not valid gzip: Compressed file ended before the end-of-stream marker "
+            "was reached",
+        ),
+        (
+            HEADER + b"\xe6\x9c",
+            "a.csv",
+            "UnreadableFile",
+            "a.csv is not valid UTF-8 text: unexpected end of data at byte 30",
+        ),
+    ],
+)
+def test_each_refusal_has_its_code_and_a_message_naming_the_file(
+    data: bytes, name: str, code: str, message: str
+) -> None:
+    assert refusal(data, name) == (code, message)
+
+
+def test_max_rows_is_a_bound_not_a_count_off_by_one() -> None:
+    data = HEADER + b"1,2,3\n" * 3
+    assert len(rows(data, "a.csv", limits=Limits(max_rows=3))) == 3
+    assert refusal(data, "a.csv", limits=Limits(max_rows=2)) == (
+        "TooManyRows",
+        "a.csv has more than MAX_ROWS (2) rows; split it into several files",
+    )
+
+
+@pytest.mark.parametrize("compress", [False, True])
+def test_max_input_bytes_is_a_bound_counted_uncompressed(compress: bool) -> None:
+    data = HEADER + b"1,2,3\n"
+    name = "a.csv.gz" if compress else "a.csv"
+    stored = gzip.compress(data) if compress else data
+    assert len(rows(stored, name, limits=Limits(max_bytes=len(data)))) == 1
+    assert refusal(stored, name, limits=Limits(max_bytes=len(data) - 1)) == (
+        "InputTooLarge",
+        f"{name} is larger than MAX_INPUT_BYTES ({len(data) - 1:,} bytes, counted uncompressed)",
+    )
+
+
+def test_the_limited_reader_counts_every_byte() -> None:
+    reader = LimitedReader(io.BytesIO(b"abcdef"), 6, "x")
+    assert reader.read(4) == b"abcd"
+    assert reader.bytes_read == 4
+    assert reader.read() == b"ef"
+    assert reader.bytes_read == 6
+
+
+@pytest.mark.parametrize(
+    ("name", "content_type", "head", "expected"),
+    [
+        ("wave.CSV", None, b"{", "csv"),  # the extension wins, in any case
+        ("wave.tsv", "application/json", b"[", "csv"),
+        ("wave.txt", None, b"", "csv"),
+        ("rows.JSONL", None, b"", "jsonl"),
+        ("rows.ndjson", None, b"", "jsonl"),
+        ("body.json", None, b"", "json"),
+        ("sheet.xlsx", None, b"", "xlsx"),
+        ("rows.jsonl.gz", None, b"", "jsonl"),  # the extension before .gz
+        ("sheet.xlsx.GZ", None, b"", "xlsx"),
+        ("upload.gz", "Application/JSON; charset=utf-8", b"", "json"),  # then the content type
+        ("upload", "text/csv;charset=utf-8", b"[", "csv"),
+        ("upload", "application/x-ndjson", b'{"task_info"', "jsonl"),
+        (
+            "upload",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            b"",
+            "xlsx",
+        ),
+        ("upload", "application/octet-stream", b"PK\x03\x04rest", "xlsx"),  # then the content
+        ("upload", None, b"\xef\xbb\xbf \r\n\t[{", "json"),
+        ("upload", None, b'  {"task_info": []}', "json"),
+        ("upload", None, b'{"task_id": "t"}\n', "jsonl"),
+        ("upload", None, b'{"note": "' + b"x" * 200 + b'", "task_info": []}', "jsonl"),
+        ("upload", None, b"task_id,source_id,source_name", "csv"),
+        ("upload", None, b"", "csv"),
+    ],
+)
+def test_the_format_comes_from_the_extension_then_the_content_type_then_the_content(
+    name: str, content_type: str | None, head: bytes, expected: str
+) -> None:
+    assert detect_format(name, content_type, head) == expected
+
+
+def test_the_content_type_reaches_format_detection() -> None:
+    """A JSON body whose `task_info` comes late: the content type says JSON, the sniffer
+    alone would say JSON Lines."""
+    items = [{"task_id": "t", "source_id": "s", "source_name": "n"}]
+    body = json.dumps({"note": "x" * 300, "task_info": items}).encode()
+    (row,) = rows(body, "upload", content_type="application/json")
+    assert row.fields == items[0]
+
+
+def test_columns_are_picked_by_their_header_in_any_order_and_short_rows_keep_their_number() -> None:
+    data = (
+        b"owner,Source Name,TASK-ID,source_id\n"
+        b"ops,web-01,t-1,s-1\n"
+        b"dba,db-01\n"  # too few cells
+        b"  # an indented comment\n"
+        b"x,db-02,t-3,s-3,extra\n"
+    )
+    tally = Tally()
+    read = rows(data, "a.csv", tally=tally)
+    assert [(row.number, row.fields) for row in read] == [
+        (2, {"source_name": "web-01", "task_id": "t-1", "source_id": "s-1"}),
+        (3, {"source_name": "db-01"}),
+        (5, {"source_name": "db-02", "task_id": "t-3", "source_id": "s-3"}),
+    ]
+    assert tally.comments == 1
+    rejected = check_row(read[1])
+    assert getattr(rejected, "values", None) == {
+        "task_id": "",
+        "source_id": "",
+        "source_name": "db-01",
+    }
+
+
+def test_a_header_is_matched_only_by_its_own_letters() -> None:
+    code, message = refusal(b"Xtask_id,source_id,source_name\n1,2,3\n", "a.csv")
+    assert code == "MissingColumns"
+    assert "no column task_id." in message
+
+
+@pytest.mark.parametrize(
+    ("first_row", "headerless"),
+    [
+        (f"{UUID_A},{UUID_B},web-01", True),  # upper-case UUIDs are UUIDs too
+        (f"{UUID_A},{UUID_B}", False),  # two cells: not plainly data
+        (f"{UUID_A},{UUID_B},web-01,extra", False),
+        (f"{UUID_A.replace('4B1C', '4B1G')},{UUID_B},web-01", False),  # not hex
+        (f"{UUID_A}0,{UUID_B},web-01", False),  # a group too long
+        (f"web-01,{UUID_A},{UUID_B}", False),
+    ],
+)
+def test_a_headerless_file_must_begin_with_plain_data(first_row: str, headerless: bool) -> None:
+    data = (first_row + "\n").encode()
+    if headerless:
+        (row,) = rows(data, "a.csv")
+        assert (row.number, row.fields["source_name"]) == (1, "web-01")
+    else:
+        assert refusal(data, "a.csv")[0] == "MissingColumns"
+
+
+@pytest.mark.parametrize(
+    ("header", "delimiter"),
+    [
+        ('"task;id",source_id,source_name,task_id', ","),  # quoted separators do not count
+        ("task_id;source_id;source_name", ";"),
+        ("task_id\tsource_id\tsource_name", "\t"),
+        ('task_id;"a,b,c,d";source_id;source_name', ";"),
+    ],
+)
+def test_the_separator_is_the_one_most_used_outside_quotes(header: str, delimiter: str) -> None:
+    cells = {"task_id": "t-1", "source_id": "s-1", "source_name": "n,1"}
+    columns = [c.strip('"') for c in header.split(delimiter)] if delimiter != "," else None
+    names = columns or ["task;id", "source_id", "source_name", "task_id"]
+    line = delimiter.join(f'"{cells.get(name, "x")}"' for name in names)
+    (row,) = rows(f"{header}\n{line}\n".encode(), "a.csv")
+    assert row.fields == cells
+
+
+def test_json_lines_count_blank_and_comment_lines_and_read_on_after_them() -> None:
+    data = b'\n{"task_id": "t-1"}\n\n  # note\n#x\n{"task_id": "t-2"}\n'
+    tally = Tally()
+    read = rows(data, "a.jsonl", tally=tally)
+    assert [(row.number, row.fields) for row in read] == [
+        (2, {"task_id": "t-1"}),
+        (6, {"task_id": "t-2"}),
+    ]
+    assert (tally.blank, tally.comments) == (2, 2)
+
+
+def workbook_bytes(*sheet_rows: list[object]) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for values in sheet_rows:
+        sheet.append(values)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def test_a_workbook_gives_values_not_formulas_and_whole_numbers_as_integers() -> None:
+    data = workbook_bytes(
+        ["task_id", "source_id", "source_name"],
+        [12345.0, 678, "web-01"],
+        ["t-2", "s-2", "=A2&B2"],  # no cached value: a formula is not a name
+        ["t-3", 1.5, "db"],
+    )
+    read = rows(data, "sheet.xlsx")
+    assert [row.fields for row in read] == [
+        {"task_id": "12345", "source_id": "678", "source_name": "web-01"},
+        {"task_id": "t-2", "source_id": "s-2", "source_name": ""},
+        {"task_id": "t-3", "source_id": "1.5", "source_name": "db"},
+    ]
+
+
+# -- lines across reads -----------------------------------------------------------------------
+def test_a_line_spanning_several_reads_is_joined_exactly() -> None:
+    long = "x" * (2 * CHUNK_SIZE + 10) + "\n"
+    assert list(text_lines(io.BytesIO(("a\n" + long + "b").encode()), "t")) == ["a\n", long, "b"]
+
+
+def test_a_line_of_exactly_max_line_characters_is_read() -> None:
+    assert list(text_lines(io.BytesIO(b"y" * MAX_LINE), "t")) == ["y" * MAX_LINE]
+    with pytest.raises(InputError) as raised:
+        deque(text_lines(io.BytesIO(b"y" * (MAX_LINE + 1)), "long.csv"), maxlen=0)
+    assert raised.value.message == (
+        f"long.csv has a line longer than {MAX_LINE:,} characters: not a table"
+    )
+
+
+def test_a_long_line_after_many_short_ones_is_measured_from_its_own_start() -> None:
+    short = b"s\n" * (CHUNK_SIZE // 2 - 10)  # fills most of the first read
+    long = b"z" * (MAX_LINE - 100)
+    lines = list(text_lines(io.BytesIO(short + long), "t"))
+    assert lines[-1] == long.decode()
+    assert len(lines) == CHUNK_SIZE // 2 - 9
+
+
+def test_files_with_only_cr_line_ends_are_split_at_every_read() -> None:
+    data = b"abc\r" * (MAX_LINE // 3)  # longer than MAX_LINE in all, every line short
+    lines = list(text_lines(io.BytesIO(data), "t"))
+    assert len(lines) == MAX_LINE // 3
+    assert set(lines) == {"abc\r"}
+
+
+def test_other_unicode_breaks_stay_inside_their_line_even_first_in_a_read() -> None:
+    assert list(text_lines(io.BytesIO("\x0bab\ncd\x85e\n".encode()), "t")) == [
+        "\x0bab\n",
+        "cd\x85e\n",
+    ]
+
+
+@pytest.mark.parametrize("brk", ["\u2028", "\x0c"])
+def test_a_crlf_split_across_reads_beside_another_break_is_one_line_end(brk: str) -> None:
+    first = "t-1,s-1," + brk + "n" * (CHUNK_SIZE - 40)
+    first = first[: CHUNK_SIZE - 1 - len(HEADER) - len(brk.encode()) + 1]
+    text = HEADER.decode() + first + "\r\nt-2,s-2,n\r\n"
+    data = text.encode()
+    assert data.index(b"\r\n", len(HEADER)) == CHUNK_SIZE - 1
+    ends = [line[-2:] for line in text_lines(io.BytesIO(data), "t")]
+    assert ends == ["e\n", "\r\n", "\r\n"]  # the header, then two rows: no blank line
+
+
+def test_a_bad_byte_after_a_character_split_across_reads_is_named_exactly() -> None:
+    prefix = b"a" * (2 * CHUNK_SIZE - 1) + "服".encode()  # split over the second boundary
+    data = prefix + b"\xff\n"
+    with pytest.raises(InputError) as raised:
+        deque(text_lines(io.BytesIO(data), "t.csv"), maxlen=0)
+    assert raised.value.message == (
+        f"t.csv is not valid UTF-8 text: invalid start byte at byte {len(prefix)}"
+    )
+
+
+def test_a_gzip_stream_is_inflated_and_named_in_its_errors() -> None:
+    data = gzip.compress(b"hello\n")
+    assert uncompressed(io.BytesIO(data), 100, "x.gz").read() == b"hello\n"
+    with pytest.raises(InputError) as raised:
+        uncompressed(io.BytesIO(data[:-4]), 100, "cut.gz").read()
+    assert raised.value.code == "UnreadableFile"
+    assert raised.value.message.startswith("cut.gz is not valid gzip: ")
