@@ -12,7 +12,7 @@ from pydantic import SecretStr
 from emulator import EmulatorServer, SmsBackend
 from emulator.signing import DATE_FORMAT, SignedRequest, canonical_request, signature
 from sms_export.credentials import HuaweiCredentials
-from sms_export.errors import CallFailed, CredentialsRefused, TooLarge
+from sms_export.errors import CallFailed, CredentialsRefused, Throttled, TooLarge
 from sms_export.models import Triple
 from sms_export.settings import Settings
 from sms_export.sms import SmsApi
@@ -119,3 +119,27 @@ def test_the_emulator_enforces_the_api_limits(emulator: EmulatorServer) -> None:
     with pytest.raises(TooLarge) as raised:
         api(emulator.endpoint).export([ITEM] * 3, lambda d: None)
     assert raised.value.code == "SMS.2004"
+
+
+def test_faults_apply_to_every_action_and_the_call_records_the_signer(
+    emulator: EmulatorServer,
+) -> None:
+    from emulator import Fault
+
+    emulator.backend.add_source("s-1", "web-01", "t-1")
+    emulator.backend.inject(Fault.throttle(), Fault.server_error(503))
+    client = api(emulator.endpoint)
+    with pytest.raises(Throttled) as throttled:
+        list(client.list_sources({}))
+    assert throttled.value.http_status == 429
+    with pytest.raises(CallFailed) as raised:
+        client.export([ITEM], lambda download: b"".join(download.chunks))
+    assert raised.value.http_status == 503
+    (call,) = emulator.backend.calls
+    assert (call.access_key, call.answered, call.items) == (ACCESS_KEY, 503, (tuple(ITEM),))
+
+
+def test_an_unknown_path_is_refused_like_the_gateway(emulator: EmulatorServer) -> None:
+    response = requests.post(f"{emulator.endpoint}/v3/no-such-api", timeout=5)
+    assert response.status_code == 404
+    assert response.json()["error_code"] == "APIGW.0101"

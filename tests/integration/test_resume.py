@@ -230,9 +230,9 @@ def test_a_resume_after_a_halved_batch_partly_failed_exports_only_the_failed_par
 ) -> None:
     monkeypatch.setenv("BATCH_SIZE", "100")
     rows = triples(100)
-    emulator.backend.max_request_bytes = 6000  # 100 rows are too large, 50 are not
-    # The first of these faults meets the whole batch, which is too large anyway.
-    emulator.backend.inject_for("task-00070", *[Fault.server_error(503)] * 3)
+    too_large = Fault.sms_error(400, "SMS.2004", "Request content exceeds 10240 bytes")
+    # The whole batch is too large; of its halves, the second fails twice (MAX_ATTEMPTS).
+    emulator.backend.inject_for("task-00070", too_large, *[Fault.server_error(503)] * 2)
     event = aws.upload("incoming/t.csv", csv_text(rows))
     outcome, retry = invoke(event)
     assert retry

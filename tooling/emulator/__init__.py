@@ -1,8 +1,9 @@
 """A local emulator of the Huawei Cloud endpoints the function calls.
 
 It checks SDK-HMAC-SHA256 signatures like the API gateway and can be scripted to
-misbehave. Laid out like a moto service: `models` (state and behaviour),
-`responses` (wire format), `server` (the HTTP server), `signing` (the gateway check).
+misbehave. Laid out like a moto service: `models` (state and behaviour), `responses`
+(one class per service, one method per action), `urls` (the URL table), `exceptions`, `server` (the
+dispatcher: signatures, faults, recording) and `signing` (the gateway check).
 """
 
 from emulator.models import DEMO_ACCESS_KEY, DEMO_SECRET_KEY, ExportCall, Fault, SmsBackend

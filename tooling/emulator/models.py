@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from emulator.signing import SignatureRejected
+from emulator.exceptions import ApiError, SignatureRejected
 
 FaultKind = Literal["status", "drop", "hang", "cut"]
 # The emulator's own made-up key pair, accepted unless told otherwise.
@@ -68,13 +68,6 @@ class Fault:
 
 
 @dataclass(frozen=True)
-class ApiError(Exception):
-    status: int
-    error_code: str
-    error_msg: str
-
-
-@dataclass(frozen=True)
 class ExportFile:
     content: bytes
     content_type: str
@@ -83,12 +76,25 @@ class ExportFile:
 
 @dataclass(frozen=True)
 class ExportCall:
+    """One ExportConsistencyResults request that passed the gateway, and what it got."""
+
     request_id: str
     access_key: str
     headers: Mapping[str, str]
     body_bytes: int
-    items: tuple[tuple[str, str, str], ...]
-    answered: int  # HTTP status the backend decided on (200 even if the download was cut)
+    items: tuple[tuple[str, str, str], ...]  # what the body asked for, as far as it parses
+    answered: int  # HTTP status (200 even if the download was then cut)
+
+
+def _items(body: bytes) -> tuple[tuple[str, str, str], ...]:
+    try:
+        task_info = json.loads(body)["task_info"]
+        return tuple(
+            (str(item["task_id"]), str(item["source_id"]), str(item["source_name"]))
+            for item in task_info
+        )
+    except (ValueError, KeyError, TypeError):
+        return ()
 
 
 def export_file_for(items: Iterable[tuple[str, str, str]]) -> ExportFile:
@@ -227,29 +233,14 @@ class SmsBackend:
             self._in_flight -= 1
 
     # -- SMS -------------------------------------------------------------------------------
-    def export(
-        self,
-        request_id: str,
-        access_key: str,
-        headers: Mapping[str, str],
-        body: bytes,
-        fault: Fault | None,
-    ) -> ExportFile:
+    def export(self, headers: Mapping[str, str], body: bytes) -> ExportFile:
         """ExportConsistencyResults: validate like the service, then answer with the file."""
-        items: tuple[tuple[str, str, str], ...] = ()
-        try:
-            items = self._parse_export_body(headers, body)
-            if fault is not None and fault.kind == "status":
-                raise ApiError(fault.status, fault.error_code, fault.error_msg)
-        except ApiError as error:
-            self._record(
-                ExportCall(request_id, access_key, dict(headers), len(body), items, error.status)
-            )
-            raise
-        self._record(ExportCall(request_id, access_key, dict(headers), len(body), items, 200))
-        return export_file_for(items)
+        return export_file_for(self._parse_export_body(headers, body))
 
-    def _record(self, call: ExportCall) -> None:
+    def record_export(
+        self, request_id: str, access_key: str, headers: Mapping[str, str], body: bytes, status: int
+    ) -> None:
+        call = ExportCall(request_id, access_key, dict(headers), len(body), _items(body), status)
         with self._lock:
             self.calls.append(call)
 

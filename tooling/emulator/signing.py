@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from urllib.parse import parse_qsl, quote, unquote
 
+from emulator.exceptions import SignatureRejected
+
 ALGORITHM = "SDK-HMAC-SHA256"
 DATE_FORMAT = "%Y%m%dT%H%M%SZ"
 MAX_CLOCK_SKEW = timedelta(minutes=15)
@@ -21,15 +23,6 @@ _AUTHORIZATION = re.compile(
     rf"^{ALGORITHM} Access=([^,]+), SignedHeaders=([^,]+), Signature=([0-9a-f]+)$"
 )
 _EMPTY_BODY_HASH = hashlib.sha256(b"").hexdigest()
-
-
-@dataclass(frozen=True)
-class SignatureRejected(Exception):
-    """Why the gateway refused a request: the APIGW code and message it answers with."""
-
-    error_code: str
-    error_msg: str
-    access_key: str | None = None
 
 
 @dataclass(frozen=True)
