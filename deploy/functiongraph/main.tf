@@ -56,9 +56,14 @@ resource "huaweicloud_identity_role" "global" {
         Resource = ["OBS:*:*:object:${local.bucket}/${var.input_prefix}*"]
       },
       {
-        Effect   = "Allow"
-        Action   = ["obs:object:PutObject", "obs:object:AbortMultipartUpload"]
-        Resource = ["OBS:*:*:object:${local.bucket}/${var.export_prefix}*"]
+        Effect = "Allow"
+        Action = ["obs:object:PutObject", "obs:object:AbortMultipartUpload"]
+        # The exports, and the records of asynchronous invocations that failed for good
+        # (FunctionGraph writes those with the function's agency).
+        Resource = [
+          "OBS:*:*:object:${local.bucket}/${var.export_prefix}*",
+          "OBS:*:*:object:${local.bucket}/${var.failure_prefix}*",
+        ]
       },
       {
         Effect   = "Allow"
@@ -181,7 +186,7 @@ resource "huaweicloud_fgs_async_invoke_configuration" "export" {
     destination = "OBS"
     param = jsonencode({
       bucket  = local.bucket
-      prefix  = "failed-invocations/"
+      prefix  = var.failure_prefix
       expires = 30
     })
   }

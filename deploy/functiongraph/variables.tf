@@ -70,3 +70,9 @@ variable "secret_key" {
   default     = ""
   sensitive   = true
 }
+
+variable "failure_prefix" {
+  description = "Where FunctionGraph keeps asynchronous invocations that failed after every retry"
+  type        = string
+  default     = "failed-invocations/"
+}

@@ -5,9 +5,15 @@ The SDK costs about 220 ms to import, so nothing here is imported before it is u
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from sms_export.credentials import HuaweiCredentials
+from sms_export.logs import log_event
+
+# FunctionGraph's runtime bundles its own, older copies of these (huaweicloudsdkcore 3.1.111,
+# requests 2.24, urllib3 1.25 on Python 3.12): the package's copies must be the ones loaded.
+REPORTED_LIBRARIES = ("huaweicloudsdkcore", "requests", "urllib3")
 
 
 def build_client(
@@ -18,6 +24,7 @@ def build_client(
     project_id: str | None = None,
 ) -> Any:
     """A client signing with `credentials` (BasicCredentials: SmsClient accepts no other)."""
+    report_libraries()
     from huaweicloudsdkcore.auth.credentials import BasicCredentials
     from huaweicloudsdkcore.http.http_config import HttpConfig
 
@@ -46,3 +53,22 @@ def error_text(error: Exception) -> str:
     code = getattr(error, "error_code", None) or type(error).__name__
     message = getattr(error, "error_msg", None) or str(error)
     return f"{code}: {message}"[:500]
+
+
+@cache
+def report_libraries() -> dict[str, dict[str, str]]:
+    """Once per process, when the SDK is first needed: which copies of the libraries that
+    FunctionGraph also bundles were loaded, as a log line."""
+    import importlib
+    from importlib.metadata import PackageNotFoundError, version
+
+    loaded: dict[str, dict[str, str]] = {}
+    for name in REPORTED_LIBRARIES:
+        module = importlib.import_module(name)
+        try:
+            found = version(name)
+        except PackageNotFoundError:
+            found = str(getattr(module, "__version__", "unknown"))
+        loaded[name] = {"version": found, "path": str(getattr(module, "__file__", ""))}
+    log_event("INFO", "sms-consistency-export libraries", libraries=loaded)
+    return loaded

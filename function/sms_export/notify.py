@@ -10,6 +10,7 @@ from typing import Protocol
 from sms_export.credentials import HuaweiCredentials
 from sms_export.documents import LOG_LINE_LIMIT, bounded
 from sms_export.huaweisdk import build_client, error_text
+from sms_export.logs import log_event
 from sms_export.models import Notification, Outcome
 from sms_export.redaction import redact
 from sms_export.settings import Settings
@@ -23,13 +24,7 @@ SMN_COPY_LIMIT = 80 * 1024
 def log_line(outcome: Outcome) -> None:
     """One line of JSON on stdout, which both platforms ship to their log service; at most
     LOG_LINE_LIMIT bytes whatever the input's size (outcome.json has everything)."""
-    record = {
-        "level": "INFO",
-        "message": "sms-consistency-export outcome",
-        **bounded(outcome, LOG_LINE_LIMIT - 100),
-    }
-    sys.stdout.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
-    sys.stdout.flush()
+    log_event("INFO", "sms-consistency-export outcome", **bounded(outcome, LOG_LINE_LIMIT - 100))
 
 
 def log_error(text: str, secrets: list[str]) -> None:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import SecretStr
+
+from sms_export.logs import log_event
 
 PlatformName = Literal["functiongraph", "lambda", "local"]
 
@@ -45,6 +49,39 @@ def _remaining(context: Any, method: str) -> Callable[[], int] | None:
     return (lambda: int(getter())) if callable(getter) else None
 
 
+def _configured_timeout(context: Any) -> float | None:
+    """FunctionGraph's configured timeout, in seconds (the context's, else RUNTIME_TIMEOUT)."""
+    getter = getattr(context, "getRunningTimeInSeconds", None)
+    for value in (getter() if callable(getter) else None, os.environ.get("RUNTIME_TIMEOUT")):
+        try:
+            seconds = float(value) if value not in (None, "") else 0.0
+        except (TypeError, ValueError):
+            continue
+        if seconds > 0:
+            return seconds
+    return None
+
+
+def guarded(remaining_ms: Callable[[], int], timeout_seconds: float | None) -> Callable[[], int]:
+    """The platform's remaining time, unless it is implausible against the configured
+    timeout when the invocation starts: a runtime that mixes seconds and milliseconds would
+    leave every batch pending (too little) or let the function be killed mid-batch (too
+    much). Then the configured timeout is counted down on the function's own clock."""
+    if timeout_seconds is None:
+        return remaining_ms
+    started = time.monotonic()
+    reported, timeout_ms = remaining_ms(), timeout_seconds * 1000
+    if timeout_ms / 2 <= reported <= timeout_ms + 1000:
+        return remaining_ms
+    log_event(
+        "WARNING",
+        "sms-consistency-export: implausible remaining time; using the configured timeout",
+        reported_remaining_ms=reported,
+        configured_timeout_seconds=timeout_seconds,
+    )
+    return lambda: max(0, int(timeout_ms - (time.monotonic() - started) * 1000))
+
+
 def _user_data(context: Any) -> Callable[[str], str | None] | None:
     getter = getattr(context, "getUserData", None)
     if not callable(getter):
@@ -55,6 +92,11 @@ def _user_data(context: Any) -> Callable[[str], str | None] | None:
         return str(value) if value else None
 
     return read
+
+
+def _guarded_remaining(context: Any) -> Callable[[], int] | None:
+    remaining = _remaining(context, "getRemainingTimeInMilliSeconds")
+    return None if remaining is None else guarded(remaining, _configured_timeout(context))
 
 
 def describe(context: Any) -> Invocation:
@@ -71,7 +113,7 @@ def describe(context: Any) -> Invocation:
             _call(context, "getRequestID") or uuid.uuid4().hex,
             temporary,
             _call(context, "getProjectID") or None,
-            _remaining(context, "getRemainingTimeInMilliSeconds"),
+            _guarded_remaining(context),
             _user_data(context),
         )
     request_id = getattr(context, "aws_request_id", None)

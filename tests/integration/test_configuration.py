@@ -156,3 +156,29 @@ def test_functiongraph_user_data_supplies_settings_the_environment_lacks(
     outcome = index.handler(load_event("direct.json"), context)
     assert outcome["status"] == "succeeded"
     assert len(outcome["batches"]) == 2
+
+
+def test_the_libraries_loaded_are_logged_once_per_process(
+    emulator: EmulatorServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """FunctionGraph bundles older copies of these: the line proves which ones ran."""
+    import importlib
+    import json
+    from importlib.metadata import version
+
+    from sms_export.huaweisdk import report_libraries
+
+    report_libraries.cache_clear()
+    monkeypatch.setenv("EXPORT_DIR", str(tmp_path))
+    event = load_event("direct.json")
+    index.handler(event, LambdaContext())
+    index.handler(event, LambdaContext())
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    reports = [line for line in lines if line["message"] == "sms-consistency-export libraries"]
+    assert len(reports) == 1
+    for name in ("huaweicloudsdkcore", "requests", "urllib3"):
+        module = importlib.import_module(name)
+        assert reports[0]["libraries"][name] == {"version": version(name), "path": module.__file__}

@@ -126,7 +126,32 @@ def test_failed_asynchronous_events_are_kept(tf: dict[str, Any]) -> None:
     assert settings["max_async_retry_attempts"] >= 1
     (on_failure,) = settings["on_failure"]
     assert on_failure["destination"] == "OBS"
-    assert "failed-invocations/" in on_failure["param"]
+    assert "prefix = var.failure_prefix" in on_failure["param"]
+    variables = {
+        name: body for block in configuration()["variable"] for name, body in block.items()
+    }
+    assert variables["failure_prefix"]["default"] == "failed-invocations/"
+
+
+def test_every_prefix_the_configuration_writes_to_is_granted(tf: dict[str, Any]) -> None:
+    """The function writes its exports under EXPORT_PREFIX; FunctionGraph writes the failed
+    asynchronous invocations under the failure destination's prefix, with the same agency."""
+    function = tf["huaweicloud_fgs_function"]["export"]
+    written = [function["user_data"]]
+    (on_failure,) = tf["huaweicloud_fgs_async_invoke_configuration"]["export"]["on_failure"]
+    written.append(on_failure["param"])
+    prefixes = set()
+    for expression in written:
+        prefixes |= set(re.findall(r"(?:EXPORT_PREFIX|prefix)\s*=\s*(var\.[a-z_]+)", expression))
+    assert prefixes == {"var.export_prefix", "var.failure_prefix"}
+    grants = [
+        statement
+        for role in tf["huaweicloud_identity_role"].values()
+        for statement in role["policy"].split("{Effect")
+        if "obs:object:PutObject" in statement
+    ]
+    for prefix in prefixes:
+        assert any(f"${{local.bucket}}/${{{prefix}}}*" in grant for grant in grants), prefix
 
 
 def test_the_outcome_topic_exists_and_is_an_output(tf: dict[str, Any]) -> None:

@@ -44,6 +44,9 @@ class FunctionGraphContext:
     def getRemainingTimeInMilliSeconds(self) -> int:  # noqa: N802
         return max(0, int((self.timeout_seconds - (time.monotonic() - self._started)) * 1000))
 
+    def getRunningTimeInSeconds(self) -> int:  # noqa: N802 - the configured timeout
+        return int(self.timeout_seconds)
+
     def getSecurityAccessKey(self) -> str:  # noqa: N802
         return self.access_key
 
