@@ -87,3 +87,10 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
 
         monkeypatch.setenv("NOTIFY_TOPIC", topic_arn)
         yield Aws(s3, sns, topic_arn, read_notifications)
+
+
+@pytest.fixture
+def exports_bucket(emulator: EmulatorServer, aws: Aws, monkeypatch: pytest.MonkeyPatch) -> Aws:
+    monkeypatch.setenv("EXPORT_BUCKET", INPUT_BUCKET)
+    monkeypatch.setenv("MAX_CONCURRENCY", "1")
+    return aws

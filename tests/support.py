@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 import json
@@ -99,3 +100,30 @@ class Aws:
         return [
             item for key in sorted(stored) if "/batch-" in key for item in parse_export(stored[key])
         ]
+
+
+def task_info(count: int, start: int = 0) -> dict[str, Any]:
+    return {
+        "task_info": [
+            {"task_id": t, "source_id": s, "source_name": n} for t, s, n in triples(count, start)
+        ]
+    }
+
+
+def sqs_event(*bodies: tuple[str, str]) -> dict[str, Any]:
+    event = load_event("sqs-batch.json")
+    template = event["Records"][0]
+    event["Records"] = [
+        {**template, "messageId": message_id, "body": body} for message_id, body in bodies
+    ]
+    return event
+
+
+# -- SQS -----------------------------------------------------------------------------------------
+
+
+def http_event(body: bytes, content_type: str = "application/json") -> dict[str, Any]:
+    event = load_event("apig-csv.json")
+    event["body"] = base64.b64encode(body).decode()
+    event["headers"]["content-type"] = content_type
+    return event

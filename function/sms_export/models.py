@@ -12,15 +12,23 @@ MAX_FIELD_LENGTH = 255
 FIELDS = ("task_id", "source_id", "source_name")
 
 
-# Unicode category Cc is exactly these two ranges; the check runs in pydantic-core's Rust
-# regex (a Python loop over every character was most of the cost of validating a row).
+# Characters no field may hold, checked in pydantic-core's Rust regex (a Python loop over
+# every character was most of the cost of validating a row): the control characters
+# (Unicode category Cc is exactly these two ranges) and the format characters (category Cf,
+# as of Unicode 15.1: zero-width spaces, bidirectional overrides, soft hyphens, byte-order
+# marks), which spreadsheets and web pages slip into pasted ids and names unseen.
 CONTROL_CHARACTERS = "\x00-\x1f\x7f-\x9f"
-_CONTROL = re.compile(f"[{CONTROL_CHARACTERS}]")
+FORMAT_CHARACTERS = (
+    "\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890-\u0891\u08e2\u180e\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U0001343f"
+    "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f"
+)
+_FORBIDDEN = re.compile(f"[{CONTROL_CHARACTERS}{FORMAT_CHARACTERS}]")
 
 
-def first_control_character(value: str) -> tuple[int, str] | None:
-    """1-based position and character of the first control character, for a message."""
-    found = _CONTROL.search(value)
+def first_forbidden_character(value: str) -> tuple[int, str] | None:
+    """1-based position and character of the first control or format character."""
+    found = _FORBIDDEN.search(value)
     return (found.start() + 1, found.group()) if found else None
 
 
@@ -30,7 +38,7 @@ ApiText = Annotated[
         strip_whitespace=True,
         min_length=1,
         max_length=MAX_FIELD_LENGTH,
-        pattern=f"^[^{CONTROL_CHARACTERS}]*$",
+        pattern=f"^[^{CONTROL_CHARACTERS}{FORMAT_CHARACTERS}]*$",
     ),
 ]
 

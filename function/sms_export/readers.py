@@ -19,6 +19,7 @@ from operator import itemgetter
 from pathlib import PurePosixPath
 from typing import Any, BinaryIO, Literal, NamedTuple
 
+from sms_export import jsontext
 from sms_export.decoding import SAMPLE_SIZE, text_lines, uncompressed
 from sms_export.errors import InputError
 from sms_export.models import FIELDS
@@ -291,8 +292,8 @@ def _cell_text(value: Any) -> str:
 def json_rows(stream: BinaryIO, name: str, tally: Tally) -> Iterator[RawRow]:
     """The API body {"task_info": [...]} or a list of objects (read whole: size is capped)."""
     try:
-        document = json.loads(stream.read())
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        document = jsontext.loads(stream.read())
+    except (ValueError, UnicodeDecodeError) as error:  # JSONDecodeError, TooDeep
         raise InputError("UnreadableFile", f"{name} is not valid JSON: {error}") from None
     items = document.get("task_info") if isinstance(document, dict) else document
     if not isinstance(items, list):
@@ -318,9 +319,11 @@ def jsonl_rows(stream: BinaryIO, name: str, tally: Tally) -> Iterator[RawRow]:
             continue
         found = True
         try:
-            yield RawRow(number, json.loads(line))
+            yield RawRow(number, jsontext.loads(line))
         except json.JSONDecodeError as error:
             yield RawRow(number, Unparsed(f"not valid JSON ({error.msg} at column {error.colno})"))
+        except jsontext.TooDeep as error:
+            yield RawRow(number, Unparsed(f"not a row: {error}"))
     if not found:
         raise InputError("NoRows", f"{name} holds no rows to export.")
 

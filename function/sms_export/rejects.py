@@ -32,4 +32,5 @@ def rejects_csv(rejected: Iterable[Rejection]) -> bytes:
                 *(spreadsheet_safe(values.get(name, "")) for name in FIELDS),
             ]
         )
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    # A lone surrogate (a direct invocation may carry one) is written as its escape.
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8", "backslashreplace")

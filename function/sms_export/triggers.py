@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Literal
 from urllib.parse import unquote_plus
 
+from sms_export import jsontext
 from sms_export.errors import InputError, UnknownEvent
 
 Event = Mapping[str, Any]
@@ -120,9 +121,11 @@ def parse_json(text: str | bytes, what: str) -> Any:
         'expected {"task_info": [...]}, {"object": "obs://bucket/key"} or {"discover": {...}}'
     )
     try:
-        return json.loads(text)
+        return jsontext.loads(text)
     except json.JSONDecodeError as error:
         problem = f"{error.msg} at position {error.pos}"
+    except jsontext.TooDeep as error:
+        problem = str(error)
     except UnicodeDecodeError as error:
         problem = f"not UTF-8 at byte {error.start}"
     raise InputError("InvalidMessage", f"{what} is not JSON ({problem}); {expected}")
@@ -359,6 +362,10 @@ TRIGGERS: tuple[Trigger, ...] = (
 
 
 def recognise(event: Any) -> Recognised:
+    try:
+        jsontext.check_depth(event)  # the platform parsed it: its depth is still ours to bound
+    except jsontext.TooDeep as error:
+        raise InputError("InvalidEvent", f"The event is {error}") from None
     if isinstance(event, Mapping):
         for trigger in TRIGGERS:
             if trigger.matches(event):

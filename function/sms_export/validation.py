@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
@@ -16,7 +17,7 @@ from sms_export.models import (
     Rejection,
     Triple,
     TripleFields,
-    first_control_character,
+    first_forbidden_character,
 )
 from sms_export.readers import RawRow, Unparsed
 
@@ -27,27 +28,41 @@ class CheckedRows:
     rejected: list[Rejection] = field(default_factory=list)
 
 
+def _forbidden(name: str, value: Any) -> str:
+    position, character = first_forbidden_character(str(value).strip()) or (0, "?")
+    if unicodedata.category(character) == "Cc":
+        what = f"a control character (U+{ord(character):04X})"
+    else:
+        label = unicodedata.name(character, "").title()
+        what = f"a format character (U+{ord(character):04X} {label})"
+    return f"{name} contains {what} at position {position}"
+
+
+def _surrogate(name: str, value: Any) -> str:
+    text = str(value).strip()  # a direct invocation can carry a lone surrogate
+    position = next(i for i, ch in enumerate(text, 1) if "\ud800" <= ch <= "\udfff")
+    return f"{name} is not valid Unicode: a lone surrogate at position {position}"
+
+
+# pydantic's error type → the reason an operator reads, from the field's name and value.
+REASONS: dict[str, Callable[[str, Any], str]] = {
+    "missing": lambda name, value: f"{name} is missing",
+    "string_too_short": lambda name, value: f"{name} is empty",
+    "string_too_long": lambda name, value: (
+        f"{name} is longer than {MAX_FIELD_LENGTH} characters ({len(str(value).strip())})"
+    ),
+    "string_type": lambda name, value: (
+        f"{name} must be text, not {type(value).__name__} ({value!r:.40})"
+    ),
+    "string_pattern_mismatch": _forbidden,
+    "string_unicode": _surrogate,
+}
+
+
 def _describe(error: ErrorDetails, fields: Mapping[str, Any]) -> str:
     name = str(error["loc"][0])  # the input is always a mapping: errors are of its fields
-    value = fields.get(name)
-    kind = error["type"]
-    if kind == "missing":
-        return f"{name} is missing"
-    if kind == "string_too_short":
-        return f"{name} is empty"
-    if kind == "string_too_long":
-        return f"{name} is longer than {MAX_FIELD_LENGTH} characters ({len(str(value).strip())})"
-    if kind == "string_type":
-        return f"{name} must be text, not {type(value).__name__} ({value!r:.40})"
-    if kind == "string_pattern_mismatch":
-        found = first_control_character(str(value).strip())  # what the pattern checked
-        if found is not None:
-            position, character = found
-            return (
-                f"{name} contains a control character (U+{ord(character):04X}) at "
-                f"position {position}"
-            )
-    return f"{name}: {error['msg']}"
+    reason = REASONS.get(error["type"])
+    return reason(name, fields.get(name)) if reason else f"{name}: {error['msg']}"
 
 
 def check_row(row: RawRow) -> Triple | Rejection:

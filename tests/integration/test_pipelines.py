@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 from typing import Any
 
@@ -12,34 +11,18 @@ import index
 from emulator import EmulatorServer, Fault
 from localrun.contexts import FunctionGraphContext, LambdaContext
 from sms_export.errors import RetryLater
-from tests.support import INPUT_BUCKET, Aws, batch_file, csv_text, load_event, triples
+from tests.support import (
+    Aws,
+    batch_file,
+    csv_text,
+    http_event,
+    load_event,
+    sqs_event,
+    task_info,
+    triples,
+)
 
 
-@pytest.fixture
-def exports_bucket(emulator: EmulatorServer, aws: Aws, monkeypatch: pytest.MonkeyPatch) -> Aws:
-    monkeypatch.setenv("EXPORT_BUCKET", INPUT_BUCKET)
-    monkeypatch.setenv("MAX_CONCURRENCY", "1")
-    return aws
-
-
-def task_info(count: int, start: int = 0) -> dict[str, Any]:
-    return {
-        "task_info": [
-            {"task_id": t, "source_id": s, "source_name": n} for t, s, n in triples(count, start)
-        ]
-    }
-
-
-def sqs_event(*bodies: tuple[str, str]) -> dict[str, Any]:
-    event = load_event("sqs-batch.json")
-    template = event["Records"][0]
-    event["Records"] = [
-        {**template, "messageId": message_id, "body": body} for message_id, body in bodies
-    ]
-    return event
-
-
-# -- SQS -----------------------------------------------------------------------------------------
 def test_sqs_names_exactly_the_message_a_retry_could_finish(
     exports_bucket: Aws, emulator: EmulatorServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -91,13 +74,6 @@ def test_a_redelivered_message_exports_to_the_same_keys(exports_bucket: Aws) -> 
 
 
 # -- HTTP ----------------------------------------------------------------------------------------
-def http_event(body: bytes, content_type: str = "application/json") -> dict[str, Any]:
-    event = load_event("apig-csv.json")
-    event["body"] = base64.b64encode(body).decode()
-    event["headers"]["content-type"] = content_type
-    return event
-
-
 def answer_of(response: dict[str, Any]) -> tuple[int, dict[str, Any]]:
     return response["statusCode"], json.loads(response["body"])
 

@@ -113,3 +113,44 @@ def test_one_bad_row_in_a_large_chunk_rejects_only_it() -> None:
     assert len(checked.valid) == 2997
     assert checked.valid[2499].task_id == "t-2501"
     assert checked.valid[2500].task_id == "t-2503"
+
+
+@pytest.mark.parametrize(
+    ("character", "label"),
+    [
+        ("\u200b", "U+200B Zero Width Space"),
+        ("\u202e", "U+202E Right-To-Left Override"),
+        ("\ufeff", "U+FEFF Zero Width No-Break Space"),
+        ("\u00ad", "U+00AD Soft Hyphen"),
+        ("\u2066", "U+2066 Left-To-Right Isolate"),
+    ],
+)
+def test_format_characters_pasted_from_web_pages_are_rejected(character: str, label: str) -> None:
+    fields = {**GOOD, "source_id": f"s-{character}1"}
+    assert reason(fields) == f"source_id contains a format character ({label}) at position 3"
+
+
+def test_the_format_characters_are_exactly_unicodes_category_cf() -> None:
+    import re
+    import sys
+    import unicodedata
+
+    from sms_export.models import FORMAT_CHARACTERS
+
+    listed = re.compile(f"[{FORMAT_CHARACTERS}]")
+    cf = {chr(c) for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Cf"}
+    assert all(listed.fullmatch(ch) for ch in cf)  # every one this Python knows…
+    matched = {chr(c) for c in range(sys.maxunicode + 1) if listed.fullmatch(chr(c))}
+    # …and nothing else that this Python assigns (newer Unicode versions only add to Cf).
+    assert all(unicodedata.category(ch) in ("Cf", "Cn") for ch in matched - cf)
+
+
+def test_a_lone_surrogate_is_rejected_with_its_position() -> None:
+    assert reason({**GOOD, "source_name": " ab\ud800c"}) == (
+        "source_name is not valid Unicode: a lone surrogate at position 3"
+    )
+
+
+def test_letters_of_every_script_stay_valid() -> None:
+    for name in ("数据库主机", "сервер-01", "خادم", "서버", "サーバー", "🚀 web"):
+        assert isinstance(check_row(RawRow(2, {**GOOD, "source_name": name})), Triple), name
