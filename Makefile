@@ -1,12 +1,13 @@
 # The two commands a newcomer needs: `make run` and `make test`.
 # Both set up .venv from the pinned requirements on first use (and when they change).
 
+# Another interpreter gets its own environment: make test PYTHON=python3.10 VENV=.venv-3.10
 PYTHON ?= python3
-VENV   := .venv
+VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint package bench mutation clean
+.PHONY: run test unit lint package bench mutation clean
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +24,10 @@ run: $(STAMP)
 ## Lint, type-check and test.
 test: lint
 	$(BIN)/python -m pytest
+
+## The fast suite: the pure core and the runner (tests/unit), no lint.
+unit: $(STAMP)
+	$(BIN)/python -m pytest tests/unit
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -43,4 +48,4 @@ package: $(STAMP)
 	$(BIN)/python tooling/package.py --python $(FG_PYTHON)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis dist .mutation
+	rm -rf .venv .venv-* .pytest_cache .mypy_cache .ruff_cache .hypothesis dist .mutation

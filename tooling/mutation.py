@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -34,6 +35,15 @@ MODULES = (
     "runner",
     "retry",
 )
+# mutmut's statuses: a timeout or a crash (a mutant looping until MemoryError, say) is
+# the tests noticing; a mutant no unit test reaches ("no tests") is a survivor.
+VERDICTS = {
+    "killed": "killed",
+    "timeout": "killed",
+    "segfault": "killed",
+    "survived": "survived",
+    "no tests": "survived",
+}
 PYPROJECT = """\
 [tool.mutmut]
 source_paths = ["src/sms_export"]
@@ -61,10 +71,26 @@ def stage(modules: list[str]) -> None:
     (STAGE / "pyproject.toml").write_text(PYPROJECT.format(only=only), encoding="utf-8")
 
 
+MEMORY_LIMIT = 2 * 1024**3  # bytes per process: the unit tests need a few hundred MB
+
+
+def _limit_memory() -> None:
+    """A mutant that loops while it allocates (say, one that never sees the end of its
+    input) fails fast with MemoryError, a kill, instead of swapping the machine for
+    minutes before mutmut's own timeout."""
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
+
+
 def mutmut(*arguments: str) -> subprocess.CompletedProcess[str]:
     command = [str(Path(sys.executable).parent / "mutmut"), *arguments]
     return subprocess.run(
-        command, cwd=STAGE, capture_output=True, text=True, check=False, env=os.environ.copy()
+        command,
+        cwd=STAGE,
+        capture_output=True,
+        text=True,
+        check=False,
+        env=os.environ.copy(),
+        preexec_fn=_limit_memory,  # no threads in this process: safe before exec
     )
 
 
@@ -93,22 +119,20 @@ def main() -> int:
     by_module: dict[str, Counter[str]] = {}
     survivors = []
     for name, status in statuses().items():
-        module = name.split(".")[1]
-        by_module.setdefault(module, Counter())[status] += 1
-        if status == "survived":
-            survivors.append(name)
+        verdict = VERDICTS.get(status, "other")
+        by_module.setdefault(name.split(".")[1], Counter())[verdict] += 1
+        if verdict == "survived":
+            survivors.append(f"{name} ({status})")
     print(f"{'module':<12} {'mutants':>7} {'killed':>7} {'survived':>8} {'other':>6} {'score':>6}")
     for module in options.modules:
         counts = by_module.get(module, Counter())
-        total = sum(counts.values())
-        killed = counts["killed"] + counts["timeout"]
-        other = total - killed - counts["survived"]
-        score = f"{100 * killed / (killed + counts['survived']):.0f}%" if total else "-"
-        print(f"{module:<12} {total:>7} {killed:>7} {counts['survived']:>8} {other:>6} {score:>6}")
+        total, killed, survived = sum(counts.values()), counts["killed"], counts["survived"]
+        score = f"{100 * killed / (killed + survived):.0f}%" if killed + survived else "-"
+        print(f"{module:<12} {total:>7} {killed:>7} {survived:>8} {counts['other']:>6} {score:>6}")
     for name in survivors:
         print(f"survived: {name}")
         if options.show:
-            print(mutmut("show", name).stdout)
+            print(mutmut("show", name.split()[0]).stdout)
     return 0
 
 

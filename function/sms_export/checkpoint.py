@@ -65,7 +65,7 @@ def folder(prefix: str, *segments: str) -> str:
     a folder too long to leave room for its file names is shortened to a digest."""
     parts = [part for segment in segments for part in segment.split("/")]
     path = "/".join(_safe(part) for part in parts if part)
-    if len((prefix + path).encode("utf-8")) > MAX_FOLDER_BYTES:
+    if len((prefix + path).encode("utf-8", "surrogatepass")) > MAX_FOLDER_BYTES:
         whole = hashlib.sha256(path.encode("utf-8", "surrogatepass")).hexdigest()[:32]
         path = f"{_utf8_prefix(path, MAX_FOLDER_BYTES - len(prefix.encode()) - 40)}…{whole}"
     return prefix + path

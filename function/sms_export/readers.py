@@ -232,9 +232,7 @@ def _count_outside_quotes(line: str, delimiter: str) -> int:
     return count
 
 
-def csv_rows(
-    stream: BinaryIO, name: str = "the file", tally: Tally | None = None
-) -> Iterator[RawRow]:
+def csv_rows(stream: BinaryIO, name: str, tally: Tally) -> Iterator[RawRow]:
     """Comma, semicolon or tab separated, chosen from the header line; quoted fields may
     hold separators, quotes and line breaks."""
     lines = text_lines(stream, name)
@@ -246,7 +244,7 @@ def csv_rows(
     delimiter = _delimiter(leading[-1]) if leading else ","
     reader = csv.reader(itertools.chain(leading, lines), delimiter=delimiter, strict=True)
     try:
-        yield from table_rows(enumerate(reader, start=1), name, tally or Tally())
+        yield from table_rows(enumerate(reader, start=1), name, tally)
     except csv.Error as error:
         raise InputError(
             "UnreadableFile", f"{name} is not valid CSV (record {reader.line_num}): {error}"

@@ -176,3 +176,10 @@ def test_a_prefix_too_long_for_any_folder_still_gives_a_digest() -> None:
     cut = folder(prefix, "input.csv")
     assert cut.startswith(prefix + "…")
     assert len(cut) == len(prefix) + 1 + 32
+
+
+def test_a_folder_of_any_text_is_shortened_without_failing() -> None:
+    odd = "\ud800" * 400  # a lone surrogate cannot be UTF-8 encoded strictly
+    cut = folder("out/", odd)
+    assert cut.startswith("out/")
+    assert len(cut.partition("…")[2]) == 32

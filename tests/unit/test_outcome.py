@@ -238,11 +238,13 @@ def test_strings_are_shortened_to_a_fixed_length_only_when_nothing_else_fits() -
     from sms_export.documents import SHORTENED
 
     kept = "k" * SHORTENED
-    result = failed(SUBJECT, Problem(code=kept, message="m" * 100_000))
+    result = outcome([batch(1, 1, "failed", error_msg="e" * 100_000)], 1, rejected=1)
+    result.error = Problem(code=kept, message="m" * 100_000)
     document = bounded(result, 4096)
     assert document["error"]["code"] == kept
     assert document["error"]["message"] == "m" * (SHORTENED - 1) + "…"
-    assert document["truncated"] == {"batches": 0, "rejected": 0, "complete_record": None}
+    assert (document["batches"], document["rejected"]) == ([], [])
+    assert document["truncated"] == {"batches": 1, "rejected": 1, "complete_record": None}
 
 
 def test_an_http_answer_is_json_text_with_its_headers() -> None:

@@ -156,6 +156,9 @@ def test_the_limited_reader_counts_every_byte() -> None:
         ("upload", None, b'{"task_id": "t"}\n', "jsonl"),
         ("upload", None, b'{"note": "' + b"x" * 200 + b'", "task_info": []}', "jsonl"),
         ("upload", None, b"task_id,source_id,source_name", "csv"),
+        ("upload", None, b"X[1]", "csv"),  # only a BOM and white space are skipped
+        ("upload", None, b"{" + b" " * 190 + b'"task_info": []}', "jsonl"),  # past byte 200
+        ("upload", None, b"{" + b" " * 189 + b'"task_info": []}', "json"),
         ("upload", None, b"", "csv"),
     ],
 )
@@ -211,6 +214,7 @@ def test_a_header_is_matched_only_by_its_own_letters() -> None:
         (f"{UUID_A},{UUID_B}", False),  # two cells: not plainly data
         (f"{UUID_A},{UUID_B},web-01,extra", False),
         (f"{UUID_A.replace('4B1C', '4B1G')},{UUID_B},web-01", False),  # not hex
+        (f"{UUID_A.replace('4B1C', '4B1X')},{UUID_B},web-01", False),
         (f"{UUID_A}0,{UUID_B},web-01", False),  # a group too long
         (f"web-01,{UUID_A},{UUID_B}", False),
     ],
@@ -309,11 +313,10 @@ def test_files_with_only_cr_line_ends_are_split_at_every_read() -> None:
     assert set(lines) == {"abc\r"}
 
 
-def test_other_unicode_breaks_stay_inside_their_line_even_first_in_a_read() -> None:
-    assert list(text_lines(io.BytesIO("\x0bab\ncd\x85e\n".encode()), "t")) == [
-        "\x0bab\n",
-        "cd\x85e\n",
-    ]
+@pytest.mark.parametrize("text", ["\x0bab\ncd\n", "ab\ncd\x85e\n", "\u2028\n"])
+def test_other_unicode_breaks_stay_inside_their_line_even_first_in_a_read(text: str) -> None:
+    expected = [line + "\n" for line in text.split("\n")[:-1]]  # split at line feeds only
+    assert list(text_lines(io.BytesIO(text.encode()), "t")) == expected
 
 
 @pytest.mark.parametrize("brk", ["\u2028", "\x0c"])
@@ -344,3 +347,72 @@ def test_a_gzip_stream_is_inflated_and_named_in_its_errors() -> None:
         uncompressed(io.BytesIO(data[:-4]), 100, "cut.gz").read()
     assert raised.value.code == "UnreadableFile"
     assert raised.value.message.startswith("cut.gz is not valid gzip: ")
+
+
+@pytest.mark.parametrize(
+    ("data", "name", "code", "message"),
+    [
+        (
+            b"",
+            "a.csv",
+            "NoRows",
+            "a.csv is empty: expected a header row "
+            "task_id,source_id,source_name followed by one row per source.",
+        ),
+        (
+            b"a\x00b",
+            "bin.csv",
+            "UnreadableFile",
+            "bin.csv looks binary (a NUL byte at byte 1), not a text file",
+        ),
+        (
+            b'{"task_id": "\xff"}',
+            "rows.jsonl",
+            "UnreadableFile",
+            "rows.jsonl is neither UTF-8, UTF-16 nor GB18030 text (it fails as UTF-8 at byte 13)",
+        ),
+        (
+            workbook_bytes(["task", "source", "name"]),
+            "sheet.xlsx",
+            "MissingColumns",
+            "sheet.xlsx has no column task_id, source_id, source_name. Columns found: 'task', "
+            "'source', 'name'; expected a header naming task_id, source_id, source_name "
+            "(or 任务ID, 源端ID, 源端名称).",
+        ),
+        (
+            b"y" * (MAX_LINE + 1),
+            "one.csv",
+            "UnreadableFile",
+            f"one.csv has a line longer than {MAX_LINE:,} characters: not a table",
+        ),
+    ],
+)
+def test_more_refusals_named_exactly(data: bytes, name: str, code: str, message: str) -> None:
+    assert refusal(data, name) == (code, message)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"\ntask_id;source_id;source_name\nt-1;s-1;web,01\n",  # a blank line first
+        b"  # wave;1;2;3\ntask_id|x\n".replace(b"task_id|x", b"task_id;source_id;source_name")
+        + b"\nt-1;s-1;web,01\n",  # an indented comment first
+        b"# a;b;c;d;e\ntask_id;source_id;source_name\nt-1;s-1;web,01\n",
+        b"task_id;source_id;source_name;notes, more\nt-1;s-1;web,01;n\n",  # more ; than ,
+    ],
+)
+def test_the_separator_comes_from_the_header_line_not_blank_or_comment_lines(data: bytes) -> None:
+    (row,) = rows(data, "a.csv")
+    assert row.fields == {"task_id": "t-1", "source_id": "s-1", "source_name": "web,01"}
+
+
+def test_a_comma_file_after_a_comment_full_of_semicolons_stays_a_comma_file() -> None:
+    data = b"  # wave;1;2;3\ntask_id,source_id,source_name\nt-1,s-1,web;01\n"
+    (row,) = rows(data, "a.csv")
+    assert row.fields == {"task_id": "t-1", "source_id": "s-1", "source_name": "web;01"}
+
+
+def test_whole_numbers_from_a_sheet_are_written_without_a_fraction() -> None:
+    from sms_export.readers import _cell_text
+
+    assert [_cell_text(v) for v in (12345.0, 1.5, 7, None, "x")] == ["12345", "1.5", "7", "", "x"]
