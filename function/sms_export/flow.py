@@ -112,6 +112,18 @@ class Destination:
     secrets: list[str] = field(default_factory=list)
 
 
+@dataclass
+class Attempt:
+    """What one input's run has learnt so far: who signs, where its files go."""
+
+    signer: HuaweiCredentials | None = None
+    destination: Destination | None = None
+
+    @property
+    def secrets(self) -> list[str]:
+        return self.signer.secrets() if self.signer else []
+
+
 class Flow:
     def __init__(
         self,
@@ -127,6 +139,8 @@ class Flow:
         self._adapters: Adapters | None = None
 
     def run(self, source: Input) -> Outcome:
+        """One input, whatever happens: an outcome stored beside its exports, logged and
+        notified; a failure anywhere still leaves that record."""
         started = time.monotonic()
         subject = Subject(
             self.trigger,
@@ -137,35 +151,39 @@ class Flow:
         if inputs.is_under(source, self.settings.export_prefix):
             reason = f"the object is under EXPORT_PREFIX ({self.settings.export_prefix})"
             return report(ignored(subject, reason), [], None)
-        signer: HuaweiCredentials | None = None
-        destination: Destination | None = None
+        attempt = Attempt()
         try:
-            signer = credentials.resolve(self.settings, self.invocation)  # before any call
-            adapters = self.adapters(signer)
-            tally = Tally()
-            with inputs.opened(
-                source, adapters, self.settings, self.invocation.request_id, tally
-            ) as reading:
-                checked = check_rows(counted(reading.rows, self.progress))  # → valid + rejected
-            destination = Destination(
-                self.export_store(source, adapters),
-                checkpoint.folder(self.settings.export_prefix, *reading.identity),
-                signer.secrets(),
-            )
-            outcome = self.export_rows(subject, source, checked, adapters, destination)
-            outcome.rows.blank, outcome.rows.comments = tally.blank, tally.comments
-            outcome.rejects_report = store_rejects(checked.rejected, destination)
+            outcome = self.export_input(source, subject, attempt)
         except SmsExportError as error:
             outcome = failed(subject, problem(error))
         except Exception as error:  # a bug must still leave a record, never a bare trace
-            log_error(traceback.format_exc(), signer.secrets() if signer else [])
+            log_error(traceback.format_exc(), attempt.secrets)
             message = f"{type(error).__name__}: {error}"
             outcome = failed(subject, Problem(code="InternalError", message=message))
         outcome.duration_ms = round((time.monotonic() - started) * 1000)
-        if destination is not None:
-            outcome.stored_outcome = store_outcome(outcome, destination)
-        secrets = signer.secrets() if signer else []
-        return report(outcome, secrets, topic_for(self.settings, signer))
+        if attempt.destination is not None:
+            outcome.stored_outcome = store_outcome(outcome, attempt.destination)
+        return report(outcome, attempt.secrets, topic_for(self.settings, attempt.signer))
+
+    def export_input(self, source: Input, subject: Subject, attempt: Attempt) -> Outcome:
+        """inputs → rows → valid batches → export → store; `attempt` keeps what is known
+        so far, for the record of a failure."""
+        attempt.signer = signer = credentials.resolve(self.settings, self.invocation)
+        adapters = self.adapters(signer)
+        tally = Tally()
+        with inputs.opened(
+            source, adapters, self.settings, self.invocation.request_id, tally
+        ) as reading:
+            checked = check_rows(counted(reading.rows, self.progress))  # → valid + rejected
+        attempt.destination = destination = Destination(
+            self.export_store(source, adapters),
+            checkpoint.folder(self.settings.export_prefix, *reading.identity),
+            signer.secrets(),
+        )
+        outcome = self.export_rows(subject, source, checked, adapters, destination)
+        outcome.rows.blank, outcome.rows.comments = tally.blank, tally.comments
+        outcome.rejects_report = store_rejects(checked.rejected, destination)
+        return outcome
 
     def adapters(self, signer: HuaweiCredentials) -> Adapters:
         """One set of clients for every input of the invocation (an SQS batch has up to ten;
