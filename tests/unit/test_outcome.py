@@ -142,6 +142,7 @@ def test_an_http_answer_to_100000_invalid_rows_stays_deliverable() -> None:
     assert body["rows"]["rejected"] == 100_000
     assert body["rejects_report"] == result.rejects_report
     assert body["rejected"][0]["row"] == 2
+    assert body["truncated"]["batches"] == 0  # none to leave out
 
 
 def test_several_outcomes_share_the_answers_budget() -> None:
@@ -283,3 +284,4 @@ def test_many_large_outcomes_are_each_cut_to_their_share_of_the_answer() -> None
     answer = reply("outcome", "kafka", many)
     assert len(json.dumps(answer, ensure_ascii=False).encode()) <= ANSWER_LIMIT
     assert all(len(item["batches"]) == 20 for item in answer["outcomes"])  # 50 would not fit
+    assert all(item["truncated"]["rejected"] == 0 for item in answer["outcomes"])

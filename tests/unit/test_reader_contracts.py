@@ -14,7 +14,7 @@ from openpyxl import Workbook
 
 from sms_export.decoding import CHUNK_SIZE, MAX_LINE, LimitedReader, text_lines, uncompressed
 from sms_export.errors import InputError
-from sms_export.readers import Limits, RawRow, Tally, detect_format, read_rows
+from sms_export.readers import Limits, RawRow, Tally, Unparsed, detect_format, read_rows
 from sms_export.validation import check_row
 
 HEADER = b"task_id,source_id,source_name\n"
@@ -416,3 +416,13 @@ def test_whole_numbers_from_a_sheet_are_written_without_a_fraction() -> None:
     from sms_export.readers import _cell_text
 
     assert [_cell_text(v) for v in (12345.0, 1.5, 7, None, "x")] == ["12345", "1.5", "7", "", "x"]
+
+
+def test_a_json_lines_row_nested_too_deep_is_one_rejected_row() -> None:
+    deep = b"[" * 5_000 + b"]" * 5_000
+    read = rows(b'{"task_id": "t"}\n' + deep + b'\n{"task_id": "u"}\n', "a.jsonl")
+    assert [(row.number, row.fields) for row in read] == [
+        (1, {"task_id": "t"}),
+        (2, Unparsed("not a row: nested deeper than 64 levels")),
+        (3, {"task_id": "u"}),
+    ]

@@ -145,8 +145,9 @@ def test_the_format_characters_are_exactly_unicodes_category_cf() -> None:
     assert all(unicodedata.category(ch) in ("Cf", "Cn") for ch in matched - cf)
 
 
-def test_a_lone_surrogate_is_rejected_with_its_position() -> None:
-    assert reason({**GOOD, "source_name": " ab\ud800c"}) == (
+@pytest.mark.parametrize("surrogate", [chr(point) for point in (0xD800, 0xDBFF, 0xDC00, 0xDFFF)])
+def test_a_lone_surrogate_is_rejected_with_its_position(surrogate: str) -> None:
+    assert reason({**GOOD, "source_name": f" ab{surrogate}c"}) == (
         "source_name is not valid Unicode: a lone surrogate at position 3"
     )
 
