@@ -24,7 +24,7 @@ BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16"),  # Excel's "Unicode text"
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
-_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)")
+_LINE_END = re.compile(r"(\r\n|\r|\n)")
 _OTHER_BREAKS = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 
 
@@ -170,8 +170,10 @@ def _line_batches(source: BinaryIO, name: str) -> Iterator[list[str]]:
 def _split(text: str, end: int) -> tuple[list[str], int]:
     """The complete lines of text[:end], with their ends, and where the rest starts."""
     if _OTHER_BREAKS.search(text, 0, end):  # str.splitlines would break at these too
-        lines = [match.group() for match in _LINE.finditer(text, 0, end)]
-        return lines, sum(map(len, lines))
+        # Split at line ends only, in one pass: text, end, text, end, …, unfinished text.
+        parts = _LINE_END.split(text[:end])
+        lines = [parts[i] + parts[i + 1] for i in range(0, len(parts) - 1, 2)]
+        return lines, end - len(parts[-1])
     lines = text[:end].splitlines(keepends=True)
     if lines and not lines[-1].endswith(("\n", "\r")):
         return lines[:-1], end - len(lines[-1])
