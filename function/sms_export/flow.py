@@ -180,7 +180,9 @@ class Flow:
             checkpoint.folder(self.settings.export_prefix, *reading.identity),
             signer.secrets(),
         )
-        outcome = self.export_rows(subject, source, checked, adapters, destination)
+        if reading.ignored_when_empty and not checked.valid and not checked.rejected:
+            return ignored(subject, reading.ignored_when_empty)
+        outcome = self.export_rows(subject, checked, adapters, destination)
         outcome.rows.blank, outcome.rows.comments = tally.blank, tally.comments
         outcome.rejects_report = store_rejects(checked.rejected, destination)
         return outcome
@@ -209,7 +211,6 @@ class Flow:
     def export_rows(
         self,
         subject: Subject,
-        source: Input,
         checked: CheckedRows,
         adapters: Adapters,
         destination: Destination,
@@ -222,8 +223,6 @@ class Flow:
             rejected=checked.rejected,
             duplicates=duplicates,
         )
-        if not triples and not checked.rejected and isinstance(source, triggers.DiscoveryInput):
-            return ignored(subject, "discovery found no source with consistency results")
         if self.settings.strict_validation and checked.rejected:
             refusal = Problem(
                 code="StrictValidation",

@@ -34,6 +34,8 @@ class Opened:
     # revision (version id, else ETag: a re-upload with new content is exported anew), or
     # the message or request that carried the rows.
     identity: tuple[str, ...]
+    # Why an input with no rows at all is nothing to report as a failure (discovery).
+    ignored_when_empty: str | None = None
 
 
 def uri_of(source: Input, scheme: str) -> str:
@@ -86,7 +88,11 @@ def opened(
         case DiscoveryInput(filters=filters):
             chosen = filters if filters is not None else (settings.discover_filters or {})
             found = discovered(adapters, chosen, RetryPolicy.from_settings(settings))
-            yield Opened(inline_rows(found), ("discovery", carrier))
+            yield Opened(
+                inline_rows(found),
+                ("discovery", carrier),
+                "discovery found no source with consistency results",
+            )
 
 
 def discovered(
