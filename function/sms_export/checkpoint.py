@@ -28,8 +28,9 @@ REJECTS_FILENAME = "rejected.csv"
 # in for an over-long folder leave room under this.
 MAX_FOLDER_BYTES = 900
 _DIGEST_CHARS = 16
+_EXTENSION = r"\.\w{1,10}"
 _BATCH_FILE = re.compile(
-    r"batch-(?P<first>\d{6,})-(?P<last>\d{6,})-(?P<digest>[0-9a-f]{16})(?P<extension>\.\w{1,10})?"
+    rf"batch-(?P<first>\d{{6,}})-(?P<last>\d{{6,}})-(?P<digest>[0-9a-f]{{16}})({_EXTENSION})?"
 )
 
 
@@ -55,8 +56,10 @@ def digest(triples: Iterable[Triple]) -> str:
 
 
 def batch_key(folder: str, triples: Sequence[Triple], start: int, extension: str) -> str:
-    """The key of the file holding `triples`, which begin at position `start`."""
+    """The key of the file holding `triples`, which begin at position `start`; an extension
+    the name could not be read back with (`.c-s-v`, say) is left out."""
     first, last = start + 1, start + len(triples)
+    extension = extension if re.fullmatch(_EXTENSION, extension) else ""
     return f"{folder}/batch-{first:06d}-{last:06d}-{digest(triples)}{extension}"
 
 

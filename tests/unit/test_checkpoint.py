@@ -57,6 +57,9 @@ def test_spans_past_the_end_and_files_elsewhere_or_of_other_kinds_are_ignored() 
 def test_any_extension_the_api_chose_is_kept_and_read_back() -> None:
     key = keys_for(0, 10, extension=".xlsx")
     assert covered(FOLDER, [key], ROWS) == [Span(key, 0, 10)]
+    odd = keys_for(0, 10, extension=".c-s-v")  # could not be read back: left out
+    assert not odd.endswith(".c-s-v")
+    assert covered(FOLDER, [odd], ROWS) == [Span(odd, 0, 10)]
     bare = keys_for(0, 10, extension="")
     assert covered(FOLDER, [bare], ROWS) == [Span(bare, 0, 10)]
 
