@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from functools import cached_property
 
-from sms_export.credentials import HuaweiCredentials
+from sms_export.models import HuaweiCredentials
 from sms_export.settings import Settings
 from sms_export.sms import SmsApi
 from sms_export.storage import ObjectStorage, make_s3_client

@@ -4,27 +4,14 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass, field
+from dataclasses import replace
 
 from pydantic import SecretStr
 
 from sms_export.errors import ConfigurationError
+from sms_export.models import HuaweiCredentials
 from sms_export.platform import Invocation
 from sms_export.settings import Settings
-
-
-@dataclass(frozen=True)
-class HuaweiCredentials:
-    access_key: SecretStr
-    secret_key: SecretStr
-    security_token: SecretStr | None = None
-    project_id: str | None = None
-    source: str = field(default="environment")
-
-    def secrets(self) -> list[str]:
-        """The values that must never appear in any output."""
-        values = [self.access_key, self.secret_key, self.security_token]
-        return [value.get_secret_value() for value in values if value is not None]
 
 
 def _pair(
@@ -64,15 +51,8 @@ def resolve(settings: Settings, invocation: Invocation) -> HuaweiCredentials:
         )
     if settings.huawei_credentials_secret:
         return from_secret(settings.huawei_credentials_secret, project_id)
-    temporary = invocation.temporary_credentials
-    if temporary is not None:
-        return HuaweiCredentials(
-            temporary.access_key,
-            temporary.secret_key,
-            temporary.security_token,
-            project_id,
-            source="FunctionGraph agency",
-        )
+    if invocation.temporary_credentials is not None:
+        return replace(invocation.temporary_credentials, project_id=project_id)
     raise ConfigurationError(
         "No Huawei Cloud credentials: set CLOUD_SDK_AK and CLOUD_SDK_SK (or HUAWEICLOUD_SDK_AK, "
         "HUAWEICLOUD_SDK_SK and optionally HUAWEICLOUD_SDK_SECURITY_TOKEN), or, on AWS, "

@@ -13,8 +13,8 @@ from itertools import chain
 from typing import BinaryIO, cast
 
 from sms_export.errors import InputError
+from sms_export.models import CHUNK_SIZE
 
-CHUNK_SIZE = 64 * 1024
 SAMPLE_SIZE = 64 * 1024
 MAX_LINE = 1024 * 1024  # characters; a CSV row is never near this
 GZIP_MAGIC = b"\x1f\x8b"

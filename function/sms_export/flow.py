@@ -22,10 +22,9 @@ from sms_export import checkpoint, credentials, inputs, platform, triggers
 from sms_export.adapters import Adapters
 from sms_export.batching import Batch, unique
 from sms_export.checkpoint import OUTCOME_FILENAME, REJECTS_FILENAME, Span
-from sms_export.credentials import HuaweiCredentials
 from sms_export.documents import complete
 from sms_export.errors import CallFailed, ConfigurationError, RetryLater, SmsExportError
-from sms_export.models import BatchResult, Outcome, Problem, Rejection
+from sms_export.models import BatchResult, HuaweiCredentials, Outcome, Problem, Rejection
 from sms_export.notify import Topic, log_error, log_line, topic_for
 from sms_export.outcome import Subject, failed, ignored, summarise, worth_notifying
 from sms_export.progress import Progress, Silent, counted

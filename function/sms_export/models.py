@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from typing import Annotated, Literal, NamedTuple
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, Field, SecretStr, StringConstraints
 from typing_extensions import TypedDict
 
 MAX_FIELD_LENGTH = 255
+# Bytes are streamed in chunks of this size everywhere: inputs read, downloads, uploads.
+CHUNK_SIZE = 64 * 1024
 FIELDS = ("task_id", "source_id", "source_name")
 
 
@@ -138,3 +141,19 @@ class Outcome(BaseModel):
     @property
     def unfinished(self) -> list[BatchResult]:
         return [batch for batch in self.batches if batch.status != "exported"]
+
+
+@dataclass(frozen=True)
+class HuaweiCredentials:
+    """What the Huawei clients sign with, and where it came from (for the record)."""
+
+    access_key: SecretStr
+    secret_key: SecretStr
+    security_token: SecretStr | None = None
+    project_id: str | None = None
+    source: str = field(default="environment")
+
+    def secrets(self) -> list[str]:
+        """The values that must never appear in any output."""
+        values = [self.access_key, self.secret_key, self.security_token]
+        return [value.get_secret_value() for value in values if value is not None]

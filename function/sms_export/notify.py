@@ -7,11 +7,10 @@ import sys
 from dataclasses import dataclass
 from typing import Protocol
 
-from sms_export.credentials import HuaweiCredentials
 from sms_export.documents import LOG_LINE_LIMIT, bounded
 from sms_export.huaweisdk import build_client, error_text
 from sms_export.logs import log_event
-from sms_export.models import Notification, Outcome
+from sms_export.models import HuaweiCredentials, Notification, Outcome
 from sms_export.redaction import redact
 from sms_export.settings import Settings
 

@@ -12,24 +12,16 @@ from typing import Any, Literal
 from pydantic import SecretStr
 
 from sms_export.logs import log_event
+from sms_export.models import HuaweiCredentials
 
 PlatformName = Literal["functiongraph", "lambda", "local"]
-
-
-@dataclass(frozen=True)
-class TemporaryCredentials:
-    """FunctionGraph's agency credentials; valid 24 h, so read per invocation."""
-
-    access_key: SecretStr
-    secret_key: SecretStr
-    security_token: SecretStr
 
 
 @dataclass(frozen=True)
 class Invocation:
     platform: PlatformName
     request_id: str
-    temporary_credentials: TemporaryCredentials | None = None
+    temporary_credentials: HuaweiCredentials | None = None  # FunctionGraph's agency's
     project_id: str | None = None
     remaining_ms: Callable[[], int] | None = None  # None: no deadline (a local run)
     user_data: Callable[[str], str | None] | None = None  # FunctionGraph's getUserData
@@ -107,7 +99,12 @@ def describe(context: Any) -> Invocation:
             for name in ("getSecurityAccessKey", "getSecuritySecretKey", "getSecurityToken")
         ]
         # Without an agency the getters return empty strings.
-        temporary = TemporaryCredentials(*map(SecretStr, keys)) if all(keys) else None
+        access_key, secret_key, token = map(SecretStr, keys)
+        temporary = (
+            HuaweiCredentials(access_key, secret_key, token, source="FunctionGraph agency")
+            if all(keys)
+            else None
+        )
         return Invocation(
             "functiongraph",
             _call(context, "getRequestID") or uuid.uuid4().hex,

@@ -12,7 +12,6 @@ from functools import partial
 from pathlib import PurePosixPath
 from typing import Any, TypeVar
 
-from sms_export.credentials import HuaweiCredentials
 from sms_export.errors import (
     CallFailed,
     ConfigurationError,
@@ -22,12 +21,11 @@ from sms_export.errors import (
     TooLarge,
 )
 from sms_export.huaweisdk import build_client
-from sms_export.models import Triple
+from sms_export.models import CHUNK_SIZE, HuaweiCredentials, Triple
 from sms_export.retry import RetryPolicy
 from sms_export.settings import Settings
 
 T = TypeVar("T")
-CHUNK_SIZE = 64 * 1024
 THROTTLED = {"APIGW.0308"}
 TOO_LARGE = {"SMS.2004"}  # and HTTP 413; APIGW.0201 alone is any malformed request
 AUTHENTICATION = {"APIGW.0301", "APIGW.0303", "APIGW.0305"}

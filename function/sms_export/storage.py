@@ -12,14 +12,12 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 
-from sms_export.credentials import HuaweiCredentials
 from sms_export.errors import CallFailed, InputError
+from sms_export.models import CHUNK_SIZE, HuaweiCredentials
 from sms_export.settings import Settings
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
-
-CHUNK_SIZE = 64 * 1024
 
 
 @dataclass(frozen=True)

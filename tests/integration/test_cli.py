@@ -15,8 +15,7 @@ import pytest
 from pydantic import SecretStr
 
 from emulator import DEMO_ACCESS_KEY, DEMO_SECRET_KEY, EmulatorServer, Fault
-from sms_export.credentials import HuaweiCredentials
-from sms_export.models import Triple
+from sms_export.models import HuaweiCredentials, Triple
 from sms_export.settings import Settings
 from sms_export.sms import SmsApi
 from tests.support import EVENTS, FIXTURES, csv_text, triples

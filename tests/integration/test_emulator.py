@@ -11,9 +11,8 @@ from pydantic import SecretStr
 
 from emulator import EmulatorServer, SmsBackend
 from emulator.signing import DATE_FORMAT, SignedRequest, canonical_request, signature
-from sms_export.credentials import HuaweiCredentials
 from sms_export.errors import CallFailed, CredentialsRefused, Throttled, TooLarge
-from sms_export.models import Triple
+from sms_export.models import HuaweiCredentials, Triple
 from sms_export.settings import Settings
 from sms_export.sms import SmsApi
 from tests.support import ACCESS_KEY, SECRET_KEY

@@ -16,7 +16,7 @@ from pydantic import SecretStr
 import index
 from emulator import EmulatorServer
 from localrun.contexts import FunctionGraphContext, LambdaContext
-from sms_export.credentials import HuaweiCredentials
+from sms_export.models import HuaweiCredentials
 from sms_export.settings import Settings
 from sms_export.storage import make_s3_client
 from tests.support import (

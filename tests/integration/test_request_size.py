@@ -6,8 +6,7 @@ from pydantic import SecretStr
 
 from emulator import EmulatorServer, SmsBackend
 from sms_export.batching import encoded_size
-from sms_export.credentials import HuaweiCredentials
-from sms_export.models import Triple
+from sms_export.models import HuaweiCredentials, Triple
 from sms_export.settings import Settings
 from sms_export.sms import SmsApi
 from tests.support import ACCESS_KEY, SECRET_KEY

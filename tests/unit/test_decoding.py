@@ -6,7 +6,8 @@ import io
 
 import pytest
 
-from sms_export.decoding import CHUNK_SIZE, text_lines
+from sms_export.decoding import text_lines
+from sms_export.models import CHUNK_SIZE
 from sms_export.readers import Tally, read_rows
 
 HEADER = b"task_id,source_id,source_name\r\n"

@@ -12,8 +12,9 @@ from collections import deque
 import pytest
 from openpyxl import Workbook
 
-from sms_export.decoding import CHUNK_SIZE, MAX_LINE, LimitedReader, text_lines, uncompressed
+from sms_export.decoding import MAX_LINE, LimitedReader, text_lines, uncompressed
 from sms_export.errors import InputError
+from sms_export.models import CHUNK_SIZE
 from sms_export.readers import Limits, RawRow, Tally, Unparsed, detect_format, read_rows
 from sms_export.validation import check_row
 
