@@ -97,11 +97,26 @@ TRANSIENT_STORAGE_ERRORS = {
 }
 
 
-def _unreadable(uri: str, error: Exception) -> InputError:
+# Refused before any request, or for the request itself: no later try can succeed.
+PERMANENT_STORAGE_ERRORS = {
+    "ParamValidationError",  # botocore's own check: an invalid bucket name, say
+    "InvalidBucketName",
+    "KeyTooLongError",
+}
+
+
+def _transient(error: Exception) -> bool:
     code = _error_code(error)
+    if code in PERMANENT_STORAGE_ERRORS:
+        return False
     # A response-less error (connection, timeout, cut stream) is worth another try.
-    transient = code in TRANSIENT_STORAGE_ERRORS or getattr(error, "response", None) is None
-    return InputError("InputUnreadable", f"Cannot read {uri}: {code}", retryable=transient)
+    return code in TRANSIENT_STORAGE_ERRORS or getattr(error, "response", None) is None
+
+
+def _unreadable(uri: str, error: Exception) -> InputError:
+    return InputError(
+        "InputUnreadable", f"Cannot read {uri}: {_error_code(error)}", retryable=_transient(error)
+    )
 
 
 def _error_code(error: Exception) -> str:
@@ -202,10 +217,11 @@ class ObjectStorage:
                 ExtraArgs={"ContentType": content_type, **_content_disposition(filename)},
             )
         except (ClientError, BotoCoreError, S3UploadFailedError) as error:
+            # A missing bucket or a refused permission may be fixed before the retry.
             raise CallFailed(
                 "StorageWriteFailed",
                 f"Cannot store {self.uri(bucket, key)}: {_error_code(error)}",
-                retryable=True,
+                retryable=_error_code(error) not in PERMANENT_STORAGE_ERRORS,
             ) from None
         return StoredExport(self.uri(bucket, key), reader.bytes_read, content_type, filename)
 

@@ -211,6 +211,8 @@ def stored_object(
 ) -> ObjectInput:
     """Notifications send keys form-encoded ("+" for a space, "%2F" for "/"), and OBS sends
     the version id "null" for unversioned buckets."""
+    if not str(bucket or "").strip() or not str(encoded_key or "").strip():
+        raise InputError("InvalidEvent", "The notification names no bucket or no object key")
     return ObjectInput(
         bucket,
         unquote_plus(encoded_key),

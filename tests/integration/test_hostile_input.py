@@ -23,6 +23,7 @@ from tests.support import (
     sqs_event,
     task_info,
     triples,
+    upload_event,
 )
 
 DEEP = "[" * 100_000 + "]" * 100_000
@@ -121,3 +122,24 @@ def test_a_legal_1024_byte_key_still_gets_exports_under_the_key_limit(
     assert all(len(name.encode()) <= 1024 for name in stored)
     again = index.handler(aws.upload(key, csv_text(triples(3))), LambdaContext())
     assert all(batch["resumed"] for batch in again["batches"])  # the same folder, found again
+
+
+@pytest.mark.parametrize(
+    ("bucket", "code", "message"),
+    [
+        ("", "InvalidEvent", "The notification names no bucket or no object key"),
+        (
+            "Not_A_Valid!Bucket",
+            "InputUnreadable",
+            "Cannot read s3://Not_A_Valid!Bucket/incoming/t.csv: ParamValidationError",
+        ),
+    ],
+)
+def test_a_notification_naming_an_impossible_bucket_fails_for_good(
+    emulator: EmulatorServer, aws: Aws, bucket: str, code: str, message: str
+) -> None:
+    """Permanent: no retry could succeed, so the platform is not asked for one."""
+    outcome = index.handler(upload_event(bucket, "incoming/t.csv"), LambdaContext())
+    assert outcome["status"] == "failed"
+    assert outcome["error"] == {"code": code, "message": message, "retryable": False}
+    assert emulator.backend.calls == []
