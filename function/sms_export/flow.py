@@ -183,6 +183,7 @@ class Flow:
             return ignored(subject, reading.ignored_when_empty)
         outcome = self.export_rows(subject, checked, adapters, destination)
         outcome.rows.blank, outcome.rows.comments = tally.blank, tally.comments
+        outcome.rows.headers = tally.headers
         outcome.rejects_report = store_rejects(checked.rejected, destination)
         return outcome
 

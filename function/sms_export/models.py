@@ -86,6 +86,7 @@ class RowCounts(BaseModel):
     exported: int = 0
     blank: int = 0  # blank rows skipped
     comments: int = 0  # `#` comment rows skipped
+    headers: int = 0  # the header row again, further down (files concatenated), skipped
 
 
 BatchStatus = Literal["exported", "failed", "pending"]

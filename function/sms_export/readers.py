@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import itertools
 import json
+import re
 import shutil
 import tempfile
 import unicodedata
@@ -84,6 +85,7 @@ class Tally:
 
     blank: int = 0
     comments: int = 0
+    headers: int = 0  # the header again, further down: files concatenated with `cat`
 
 
 def inline_rows(items: Iterable[Any]) -> Iterator[RawRow]:
@@ -139,8 +141,14 @@ def _capped(rows: Iterator[RawRow], max_rows: int, name: str) -> Iterator[RawRow
 
 # -- tables: CSV and xlsx --------------------------------------------------------------------
 def normalise_header(cell: str) -> str:
+    """Case, spaces, hyphens, underscores and invisible format characters (a byte-order mark
+    in the middle of concatenated files, a zero-width space) do not count."""
     text = unicodedata.normalize("NFKC", cell).casefold()
-    return "".join(ch for ch in text if not ch.isspace() and ch not in "-_")
+    return "".join(
+        ch
+        for ch in text
+        if not ch.isspace() and ch not in "-_" and unicodedata.category(ch) != "Cf"
+    )
 
 
 def looks_like_data(cells: list[str]) -> bool:
@@ -199,8 +207,12 @@ def table_rows(
             positions = found or dict(zip(FIELDS, range(3), strict=True))
             pick = itemgetter(*positions.values())
             needed = max(positions.values()) + 1
-            if found is not None:
+            header = [normalise_header(cell) for cell in cells] if found is not None else None
+            if header is not None:
                 continue  # the header row
+        elif header is not None and _repeats(header, cells):
+            tally.headers += 1
+            continue
         if len(cells) >= needed:  # the usual case, done in C
             yield RawRow(number, dict(zip(positions, pick(cells), strict=True)))
         else:
@@ -214,6 +226,15 @@ def table_rows(
             f"{name} is empty: expected a header row "
             f"{','.join(FIELDS)} followed by one row per source.",
         )
+
+
+_DIGIT = re.compile(r"\d")
+
+
+def _repeats(header: list[str], cells: list[str]) -> bool:
+    """Is this row the header again? No header name holds a digit and ids nearly always
+    do: that check, in C, spares the data rows the full comparison."""
+    return not _DIGIT.search(cells[0]) and [normalise_header(cell) for cell in cells] == header
 
 
 def _delimiter(line: str) -> str:

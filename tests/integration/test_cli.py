@@ -75,6 +75,7 @@ def test_validate_as_json_matches_the_functions_row_counts() -> None:
         "duplicates": 0,
         "blank": 3,
         "comments": 2,
+        "headers": 0,
     }
 
 

@@ -49,6 +49,7 @@ def test_an_upload_is_exported_exactly_once_with_one_notification(
         "exported": count,
         "blank": 0,
         "comments": 0,
+        "headers": 0,
     }
     exported = aws.exported_items()
     assert Counter(exported) == Counter(rows)  # every row, exactly once

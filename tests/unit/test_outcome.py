@@ -204,6 +204,7 @@ def test_the_counts_add_up() -> None:
         "exported": 3,
         "blank": 0,
         "comments": 0,
+        "headers": 0,
     }
 
 

@@ -427,3 +427,26 @@ def test_a_json_lines_row_nested_too_deep_is_one_rejected_row() -> None:
         (2, Unparsed("not a row: nested deeper than 64 levels")),
         (3, {"task_id": "u"}),
     ]
+
+
+def test_files_concatenated_with_cat_skip_the_second_header_and_count_it() -> None:
+    first = b"task_id,source_id,source_name\r\nt-1,s-1,web-01\r\n"
+    second = "\ufeffTask ID,Source ID,Source Name\r\nt-2,s-2,db-01\r\n".encode()  # a BOM'd one
+    tally = Tally()
+    read = rows(first + second, "a.csv", tally=tally)
+    assert [(row.number, row.fields["task_id"]) for row in read] == [(2, "t-1"), (4, "t-2")]
+    assert tally.headers == 1
+
+
+def test_a_header_with_invisible_characters_is_still_the_header() -> None:
+    data = "task\u200b_id,source_id,\ufeffsource_name\nt-1,s-1,n\n".encode()
+    (row,) = rows(data, "a.csv")
+    assert row.fields == {"task_id": "t-1", "source_id": "s-1", "source_name": "n"}
+
+
+def test_a_data_row_without_digits_is_data() -> None:
+    data = b"task_id,source_id,source_name\nalpha,beta,gamma\n"
+    tally = Tally()
+    (row,) = rows(data, "a.csv", tally=tally)
+    assert row.fields == {"task_id": "alpha", "source_id": "beta", "source_name": "gamma"}
+    assert tally.headers == 0

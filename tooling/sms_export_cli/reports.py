@@ -56,6 +56,7 @@ def check_file(path: Path, limits: Limits) -> FileReport:
         "duplicates": duplicates,
         "blank": tally.blank,
         "comments": tally.comments,
+        "headers": tally.headers,
     }
     return report
 
