@@ -264,12 +264,28 @@ def csv_rows(stream: BinaryIO, name: str, tally: Tally) -> Iterator[RawRow]:
             break
     delimiter = _delimiter(leading[-1]) if leading else ","
     reader = csv.reader(itertools.chain(leading, lines), delimiter=delimiter, strict=True)
+    records = _Records(reader)
     try:
-        yield from table_rows(enumerate(reader, start=1), name, tally)
+        yield from table_rows(records, name, tally)
     except csv.Error as error:
         raise InputError(
-            "UnreadableFile", f"{name} is not valid CSV (record {reader.line_num}): {error}"
+            "UnreadableFile",
+            f"{name} is not valid CSV at row {records.row + 1} (line {reader.line_num}): {error}",
         ) from None
+
+
+class _Records:
+    """A reader's records numbered as a spreadsheet numbers its rows (a quoted line break
+    stays inside its row); `row` is the last one read whole, for a syntax error after it."""
+
+    def __init__(self, reader: Iterable[list[str]]) -> None:
+        self._reader = reader
+        self.row = 0
+
+    def __iter__(self) -> Iterator[tuple[int, list[str]]]:
+        for number, cells in enumerate(self._reader, start=1):
+            self.row = number
+            yield number, cells
 
 
 def xlsx_rows(stream: BinaryIO, name: str, tally: Tally) -> Iterator[RawRow]:

@@ -57,7 +57,7 @@ def refusal(data: bytes, name: str, **options: object) -> tuple[str, str]:
             HEADER + b'"a,b\n',
             "a.csv",
             "UnreadableFile",
-            "a.csv is not valid CSV (record 2): unexpected end of data",
+            "a.csv is not valid CSV at row 2 (line 2): unexpected end of data",
         ),
         (
             b"PK\x03\x04garbage",
@@ -450,3 +450,11 @@ def test_a_data_row_without_digits_is_data() -> None:
     (row,) = rows(data, "a.csv", tally=tally)
     assert row.fields == {"task_id": "alpha", "source_id": "beta", "source_name": "gamma"}
     assert tally.headers == 0
+
+
+def test_a_syntax_error_names_the_spreadsheet_row_after_multi_line_cells() -> None:
+    data = HEADER + b't-1,s-1,"two\nlines"\nt-2,s-2,n\nt-3,s-3,"a" b\n'
+    assert refusal(data, "a.csv") == (
+        "UnreadableFile",
+        "a.csv is not valid CSV at row 4 (line 5): ',' expected after '\"'",
+    )
