@@ -105,8 +105,7 @@ def read_rows(
     limits = limits or Limits()
     data = uncompressed(stream, limits.max_bytes, name)
     fmt = detect_format(name, content_type, data.peek(SAMPLE_SIZE)[:SAMPLE_SIZE])
-    reader: Callable[[BinaryIO, str, Tally], Iterator[RawRow]] = READERS[fmt]
-    rows = reader(data, name, tally or Tally())
+    rows = READERS[fmt](data, name, tally or Tally(), limits)
     return _capped(rows, limits.max_rows, name)
 
 
@@ -253,7 +252,7 @@ def _count_outside_quotes(line: str, delimiter: str) -> int:
     return count
 
 
-def csv_rows(stream: BinaryIO, name: str, tally: Tally) -> Iterator[RawRow]:
+def csv_rows(stream: BinaryIO, name: str, tally: Tally, limits: Limits) -> Iterator[RawRow]:
     """Comma, semicolon or tab separated, chosen from the header line; quoted fields may
     hold separators, quotes and line breaks."""
     lines = text_lines(stream, name)
@@ -288,31 +287,67 @@ class _Records:
             yield number, cells
 
 
-def xlsx_rows(stream: BinaryIO, name: str, tally: Tally) -> Iterator[RawRow]:
-    """The first sheet, read with openpyxl's read-only (streaming) mode."""
+# What a damaged workbook raises, when it is opened or while its rows are read: a bad zip,
+# deflate stream or CRC, malformed XML, a missing part.
+def _workbook_errors() -> tuple[type[BaseException], ...]:
+    import zlib
+    from xml.etree.ElementTree import ParseError
     from zipfile import BadZipFile
 
+    return (BadZipFile, zlib.error, ParseError, KeyError, ValueError, OSError, EOFError)
+
+
+def xlsx_rows(stream: BinaryIO, name: str, tally: Tally, limits: Limits) -> Iterator[RawRow]:
+    """The first sheet, read with openpyxl's read-only (streaming) mode."""
     from openpyxl import load_workbook
 
+    damaged = _workbook_errors()
     # A zip archive needs random access: spool it (the size is already capped).
     with tempfile.TemporaryFile() as spooled:
         shutil.copyfileobj(stream, spooled)
-        spooled.seek(0)
         try:
+            _check_inflated_size(spooled, name, limits.max_bytes)
+            spooled.seek(0)
             workbook = load_workbook(spooled, read_only=True, data_only=True)
-        except (BadZipFile, KeyError, ValueError, OSError) as error:
-            raise InputError(
-                "UnreadableFile", f"{name} is not a valid .xlsx workbook: {error}"
-            ) from None
+        except damaged as error:
+            raise _unreadable_workbook(name, error) from None
         try:
             sheet = workbook.worksheets[0]
-            records = (
-                (number, [_cell_text(value) for value in values])
-                for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)
-            )
-            yield from table_rows(records, name, tally)
+            # Many writers leave a stale or minimal <dimension>; read-only mode trusts it and
+            # would silently drop the rows past it.
+            sheet.reset_dimensions()
+            yield from table_rows(_sheet_records(sheet, name, damaged), name, tally)
         finally:
             workbook.close()
+
+
+def _check_inflated_size(spooled: BinaryIO, name: str, limit: int) -> None:
+    """A small workbook may inflate a thousandfold: its members' sizes count against
+    MAX_INPUT_BYTES, like a gzip file's (a member larger than it says fails its CRC)."""
+    from zipfile import ZipFile
+
+    spooled.seek(0)
+    with ZipFile(spooled) as archive:
+        inflated = sum(member.file_size for member in archive.infolist())
+    if inflated > limit:
+        raise InputError(
+            "InputTooLarge",
+            f"{name} is larger than MAX_INPUT_BYTES ({limit:,} bytes, counted uncompressed)",
+        )
+
+
+def _sheet_records(
+    sheet: Any, name: str, damaged: tuple[type[BaseException], ...]
+) -> Iterator[tuple[int, list[str]]]:
+    try:
+        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            yield number, [_cell_text(value) for value in values]
+    except damaged as error:
+        raise _unreadable_workbook(name, error) from None
+
+
+def _unreadable_workbook(name: str, error: BaseException) -> InputError:
+    return InputError("UnreadableFile", f"{name} is not a valid .xlsx workbook: {error}")
 
 
 def _cell_text(value: Any) -> str:
@@ -324,7 +359,7 @@ def _cell_text(value: Any) -> str:
 
 
 # -- JSON and JSON Lines ---------------------------------------------------------------------
-def json_rows(stream: BinaryIO, name: str, tally: Tally) -> Iterator[RawRow]:
+def json_rows(stream: BinaryIO, name: str, tally: Tally, limits: Limits) -> Iterator[RawRow]:
     """The API body {"task_info": [...]} or a list of objects (read whole: size is capped)."""
     try:
         document = jsontext.loads(stream.read())
@@ -342,7 +377,7 @@ def json_rows(stream: BinaryIO, name: str, tally: Tally) -> Iterator[RawRow]:
     yield from inline_rows(items)
 
 
-def jsonl_rows(stream: BinaryIO, name: str, tally: Tally) -> Iterator[RawRow]:
+def jsonl_rows(stream: BinaryIO, name: str, tally: Tally, limits: Limits) -> Iterator[RawRow]:
     """One object per line; a line that is not JSON is rejected, not the whole file."""
     found = False
     for number, line in enumerate(text_lines(stream, name), start=1):
@@ -363,7 +398,7 @@ def jsonl_rows(stream: BinaryIO, name: str, tally: Tally) -> Iterator[RawRow]:
         raise InputError("NoRows", f"{name} holds no rows to export.")
 
 
-READERS: dict[Format, Callable[[BinaryIO, str, Tally], Iterator[RawRow]]] = {
+READERS: dict[Format, Callable[[BinaryIO, str, Tally, Limits], Iterator[RawRow]]] = {
     "csv": csv_rows,
     "json": json_rows,
     "jsonl": jsonl_rows,

@@ -7,7 +7,10 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import re
+import zipfile
 from collections import deque
+from collections.abc import Callable
 
 import pytest
 from openpyxl import Workbook
@@ -458,3 +461,78 @@ def test_a_syntax_error_names_the_spreadsheet_row_after_multi_line_cells() -> No
         "UnreadableFile",
         "a.csv is not valid CSV at row 4 (line 5): ',' expected after '\"'",
     )
+
+
+def rewritten(workbook: bytes, member: str, change: Callable[[bytes], bytes]) -> bytes:
+    """The workbook with one zip member's content changed, the rest copied as it was."""
+    source = zipfile.ZipFile(io.BytesIO(workbook))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info)
+            target.writestr(info, change(data) if info.filename == member else data)
+    return buffer.getvalue()
+
+
+SHEET = "xl/worksheets/sheet1.xml"
+FIVE_ROWS = [
+    ["task_id", "source_id", "source_name"],
+    *[[f"t-{n}", f"s-{n}", "n"] for n in range(4)],
+]
+
+
+def test_a_stale_dimension_does_not_hide_rows() -> None:
+    data = rewritten(
+        workbook_bytes(*FIVE_ROWS),
+        SHEET,
+        lambda xml: re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:C2"', xml),
+    )
+    assert b'ref="A1:C2"' in zipfile.ZipFile(io.BytesIO(data)).read(SHEET)
+    assert [row.fields["task_id"] for row in rows(data, "sheet.xlsx")] == [
+        "t-0",
+        "t-1",
+        "t-2",
+        "t-3",
+    ]
+
+
+def test_malformed_sheet_xml_is_an_unreadable_file() -> None:
+    data = rewritten(workbook_bytes(*FIVE_ROWS), SHEET, lambda xml: xml[: len(xml) // 2])
+    code, message = refusal(data, "sheet.xlsx")
+    assert code == "UnreadableFile"
+    assert message.startswith("sheet.xlsx is not a valid .xlsx workbook: ")
+
+
+def test_a_bad_crc_inside_a_sheet_is_an_unreadable_file() -> None:
+    """The sheet inflates, but not to what its CRC says: found only while rows are read."""
+    good = workbook_bytes(*FIVE_ROWS)
+    central = good.index(b"PK\x01\x02" + good[good.index(b"PK\x01\x02") + 4 :][:0])
+    damaged = bytearray(good)
+    while True:  # the sheet's entry in the central directory; its CRC is at offset 16
+        name_length = int.from_bytes(damaged[central + 28 : central + 30], "little")
+        if damaged[central + 46 : central + 46 + name_length] == SHEET.encode():
+            break
+        extra = int.from_bytes(damaged[central + 30 : central + 32], "little")
+        comment = int.from_bytes(damaged[central + 32 : central + 34], "little")
+        central += 46 + name_length + extra + comment
+    damaged[central + 16] ^= 0xFF
+    code, message = refusal(bytes(damaged), "sheet.xlsx")
+    assert (code, message) == (
+        "UnreadableFile",
+        f"sheet.xlsx is not a valid .xlsx workbook: Bad CRC-32 for file '{SHEET}'",
+    )
+
+
+def test_a_workbook_bomb_is_refused_by_its_inflated_size() -> None:
+    padding = b"<!--" + b" " * 2_000_000 + b"-->"
+    data = rewritten(
+        workbook_bytes(*FIVE_ROWS),
+        SHEET,
+        lambda xml: xml.replace(b"<sheetData>", padding + b"<sheetData>"),
+    )
+    assert len(data) < 30_000  # two megabytes once inflated
+    assert refusal(data, "bomb.xlsx", limits=Limits(max_bytes=1_000_000)) == (
+        "InputTooLarge",
+        "bomb.xlsx is larger than MAX_INPUT_BYTES (1,000,000 bytes, counted uncompressed)",
+    )
+    assert len(rows(data, "bomb.xlsx")) == 4  # under the default limit, it is read
