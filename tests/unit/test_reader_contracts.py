@@ -10,7 +10,7 @@ import json
 import re
 import zipfile
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import pytest
 from openpyxl import Workbook
@@ -261,12 +261,12 @@ def test_json_lines_count_blank_and_comment_lines_and_read_on_after_them() -> No
     assert (tally.blank, tally.comments) == (2, 2)
 
 
-def workbook_bytes(*sheet_rows: list[object]) -> bytes:
+def workbook_bytes(*sheet_rows: Sequence[object]) -> bytes:
     book = Workbook()
     sheet = book.active
     assert sheet is not None
     for values in sheet_rows:
-        sheet.append(values)
+        sheet.append(list(values))
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
