@@ -122,18 +122,27 @@ def _failure(sample: bytes) -> int:
     return len(sample)
 
 
-def text_lines(source: BinaryIO, name: str) -> Iterator[str]:
-    """Decoded lines with their ends (CRLF, LF or CR); a decoding failure names its byte."""
-    return chain.from_iterable(_line_batches(source, name))  # flattened in C: rows are many
+class OverlongLine(str):
+    """Stands for a line longer than MAX_LINE that was skipped, its content not kept."""
 
 
-def _line_batches(source: BinaryIO, name: str) -> Iterator[list[str]]:
+def text_lines(source: BinaryIO, name: str, skip_overlong: bool = False) -> Iterator[str]:
+    """Decoded lines with their ends (CRLF, LF or CR); a decoding failure names its byte.
+    A line longer than MAX_LINE fails the file, or, with `skip_overlong` (where each line
+    stands alone, as in JSON Lines), is skipped and stands as an OverlongLine."""
+    # Flattened in C: rows are many.
+    return chain.from_iterable(_line_batches(source, name, skip_overlong))
+
+
+def _line_batches(source: BinaryIO, name: str, skip_overlong: bool) -> Iterator[list[str]]:
     stream = buffered(source)
     encoding = detect_encoding(stream.peek(SAMPLE_SIZE)[:SAMPLE_SIZE], name)
     decoder = codecs.getincrementaldecoder(encoding)()
     consumed = 0
     partial: list[str] = []  # the start of a line not yet ended, kept in pieces (no rescans)
     partial_length = 0
+    skipping = False  # inside an over-long line, until its end
+    split_crlf = False  # the skipped line ended in a CR at the end of a read
     while True:
         chunk = stream.read(CHUNK_SIZE)
         held_back = len(decoder.getstate()[0])  # bytes of a character split across chunks
@@ -146,15 +155,30 @@ def _line_batches(source: BinaryIO, name: str) -> Iterator[list[str]]:
                 f"{name} is not valid {encoding.upper()} text: {error.reason} at byte {offset}",
             ) from None
         consumed += len(chunk)
+        if split_crlf:  # the LF of a CRLF that ended a skipped line
+            split_crlf, text = False, text.removeprefix("\n")
         if chunk and "\n" not in text and "\r" not in text:
+            if skipping:
+                continue
             partial.append(text)
             partial_length += len(text)
             if partial_length > MAX_LINE:
-                raise InputError(
-                    "UnreadableFile",
-                    f"{name} has a line longer than {MAX_LINE:,} characters: not a table",
-                )
+                if not skip_overlong:
+                    raise InputError(
+                        "UnreadableFile",
+                        f"{name} has a line longer than {MAX_LINE:,} characters: not a table",
+                    )
+                skipping, partial, partial_length = True, [], 0
             continue
+        if skipping:  # this text ends the over-long line
+            line_end = _LINE_END.search(text)
+            yield [OverlongLine()]
+            skipping = False
+            if line_end is None:
+                return  # the input ended inside it
+            text = text[line_end.end() :]
+            # A CR that ends this read may be the first half of a CRLF.
+            split_crlf = line_end.group() == "\r" and not text
         pending = "".join(partial) + text
         # A CR at the very end may be the first half of a CRLF: keep it for the next chunk.
         end = len(pending) - 1 if chunk and pending.endswith("\r") else len(pending)

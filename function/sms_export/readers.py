@@ -21,7 +21,7 @@ from pathlib import PurePosixPath
 from typing import Any, BinaryIO, Literal, NamedTuple
 
 from sms_export import jsontext
-from sms_export.decoding import SAMPLE_SIZE, text_lines, uncompressed
+from sms_export.decoding import MAX_LINE, SAMPLE_SIZE, OverlongLine, text_lines, uncompressed
 from sms_export.errors import InputError
 from sms_export.models import FIELDS
 
@@ -262,6 +262,9 @@ def csv_rows(stream: BinaryIO, name: str, tally: Tally, limits: Limits) -> Itera
         if line.strip() and not line.lstrip().startswith("#"):
             break
     delimiter = _delimiter(leading[-1]) if leading else ","
+    # A cell may be as long as a line (the csv module's own limit, 128 KiB, would fail the
+    # whole file for one pasted blob; validation then rejects that row alone).
+    csv.field_size_limit(max(csv.field_size_limit(), MAX_LINE))
     reader = csv.reader(itertools.chain(leading, lines), delimiter=delimiter, strict=True)
     records = _Records(reader)
     try:
@@ -380,7 +383,11 @@ def json_rows(stream: BinaryIO, name: str, tally: Tally, limits: Limits) -> Iter
 def jsonl_rows(stream: BinaryIO, name: str, tally: Tally, limits: Limits) -> Iterator[RawRow]:
     """One object per line; a line that is not JSON is rejected, not the whole file."""
     found = False
-    for number, line in enumerate(text_lines(stream, name), start=1):
+    for number, line in enumerate(text_lines(stream, name, skip_overlong=True), start=1):
+        if isinstance(line, OverlongLine):
+            found = True
+            yield RawRow(number, Unparsed(f"not a row: longer than {MAX_LINE:,} characters"))
+            continue
         if not line.strip():
             tally.blank += 1
             continue

@@ -536,3 +536,40 @@ def test_a_workbook_bomb_is_refused_by_its_inflated_size() -> None:
         "bomb.xlsx is larger than MAX_INPUT_BYTES (1,000,000 bytes, counted uncompressed)",
     )
     assert len(rows(data, "bomb.xlsx")) == 4  # under the default limit, it is read
+
+
+def test_one_huge_cell_is_one_rejected_row_not_a_failed_file() -> None:
+    data = HEADER + b"t-1,s-1,web-01\n" + b"t-2,s-2," + b"x" * 300_000 + b"\nt-3,s-3,db\n"
+    checked = [check_row(row) for row in rows(data, "a.csv")]
+    assert [getattr(item, "reason", None) for item in checked] == [
+        None,
+        "source_name is longer than 255 characters (300000)",
+        None,
+    ]
+
+
+@pytest.mark.parametrize("ending", [b"\n", b"\r\n"])
+def test_one_huge_json_lines_line_is_one_rejected_row(ending: bytes) -> None:
+    huge = b'{"task_id": "' + b"x" * (5 * 1024 * 1024) + b'"}'
+    data = b'{"task_id": "t-1"}' + ending + huge + ending + b'{"task_id": "t-3"}' + ending
+    assert [(row.number, row.fields) for row in rows(data, "a.jsonl")] == [
+        (1, {"task_id": "t-1"}),
+        (2, Unparsed(f"not a row: longer than {MAX_LINE:,} characters")),
+        (3, {"task_id": "t-3"}),
+    ]
+
+
+def test_a_huge_last_json_lines_line_without_an_end_is_one_rejected_row() -> None:
+    data = b'{"task_id": "t-1"}\n' + b"y" * (MAX_LINE + 10)
+    assert [row.number for row in rows(data, "a.jsonl")] == [1, 2]
+
+
+def test_a_huge_line_whose_crlf_is_split_across_reads_is_still_one_line() -> None:
+    prefix = b'{"task_id": "t-1"}\n'
+    huge = b"z" * (MAX_LINE + 2 * CHUNK_SIZE - (MAX_LINE % CHUNK_SIZE) - len(prefix) - 1)
+    data = prefix + huge + b"\r\n" + b'{"task_id": "t-3"}\n'
+    assert data.index(b"\r\n") % CHUNK_SIZE == CHUNK_SIZE - 1  # the CR ends a read
+    tally = Tally()
+    read = rows(data, "a.jsonl", tally=tally)
+    assert [row.number for row in read] == [1, 2, 3]
+    assert tally.blank == 0
