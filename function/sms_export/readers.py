@@ -207,10 +207,14 @@ def table_rows(
             pick = itemgetter(*positions.values())
             needed = max(positions.values()) + 1
             header = [normalise_header(cell) for cell in cells] if found is not None else None
+            width = _width(cells) if header is not None else len(FIELDS)
             if header is not None:
                 continue  # the header row
         elif header is not None and _repeats(header, cells):
             tally.headers += 1
+            continue
+        if len(cells) > width and _width(cells) > width:
+            yield RawRow(number, Unparsed(_shifted(_width(cells), width)))
             continue
         if len(cells) >= needed:  # the usual case, done in C
             yield RawRow(number, dict(zip(positions, pick(cells), strict=True)))
@@ -225,6 +229,21 @@ def table_rows(
             f"{name} is empty: expected a header row "
             f"{','.join(FIELDS)} followed by one row per source.",
         )
+
+
+def _width(cells: list[str]) -> int:
+    """Cells up to the last one that holds anything (spreadsheets pad rows with separators)."""
+    width = len(cells)
+    while width and not cells[width - 1].strip():
+        width -= 1
+    return width
+
+
+def _shifted(cells: int, width: int) -> str:
+    return (
+        f"has {cells} cells where the header has {width}: a separator inside a value that "
+        "is not quoted shifts the columns after it"
+    )
 
 
 _DIGIT = re.compile(r"\d")

@@ -187,7 +187,7 @@ def test_columns_are_picked_by_their_header_in_any_order_and_short_rows_keep_the
         b"ops,web-01,t-1,s-1\n"
         b"dba,db-01\n"  # too few cells
         b"  # an indented comment\n"
-        b"x,db-02,t-3,s-3,extra\n"
+        b"x,db-02,t-3,s-3,,\n"  # padded with separators, as spreadsheets write
     )
     tally = Tally()
     read = rows(data, "a.csv", tally=tally)
@@ -573,3 +573,26 @@ def test_a_huge_line_whose_crlf_is_split_across_reads_is_still_one_line() -> Non
     read = rows(data, "a.jsonl", tally=tally)
     assert [row.number for row in read] == [1, 2, 3]
     assert tally.blank == 0
+
+
+@pytest.mark.parametrize(
+    ("data", "cells", "width"),
+    [
+        (HEADER + b"t-1,s-1,web,01\n", 4, 3),  # an unquoted comma in the name
+        (b"owner,task_id,source_id,source_name\nops,t-1,s-1,web,01,\n", 5, 4),
+        (
+            b"4b1cf0a2-7e1d-4c52-9b3e-2f8d1e0a9c11,9f2b6c1e-3d4a-4e8f-a1b2-c3d4e5f60718,n\n"
+            b"t-2,s-2,a,b\n",
+            4,
+            3,
+        ),  # headerless
+    ],
+)
+def test_a_row_with_more_cells_than_the_header_is_rejected_not_shifted(
+    data: bytes, cells: int, width: int
+) -> None:
+    last = rows(data, "a.csv")[-1]
+    assert last.fields == Unparsed(
+        f"has {cells} cells where the header has {width}: a separator inside a value that "
+        "is not quoted shifts the columns after it"
+    )
