@@ -11,6 +11,23 @@ from typing import Any
 MAX_DEPTH = 64
 
 
+class RepeatedKeys(dict[str, Any]):
+    """An object that names a key more than once: json keeps the last value silently, so
+    which one was meant is unknown. `repeated` lists those keys."""
+
+    repeated: tuple[str, ...] = ()
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found = dict(pairs)
+    if len(found) == len(pairs):
+        return found
+    keys = [key for key, _ in pairs]
+    marked = RepeatedKeys(found)
+    marked.repeated = tuple(sorted({key for key in keys if keys.count(key) > 1}))
+    return marked
+
+
 class TooDeep(ValueError):
     def __init__(self) -> None:
         super().__init__(f"nested deeper than {MAX_DEPTH} levels")
@@ -19,7 +36,7 @@ class TooDeep(ValueError):
 def loads(text: str | bytes) -> Any:
     """json.loads, raising TooDeep (a ValueError, like JSONDecodeError) past MAX_DEPTH."""
     try:
-        value = json.loads(text)
+        value = json.loads(text, object_pairs_hook=_object)
     except RecursionError:
         raise TooDeep from None
     check_depth(value)

@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails
 
+from sms_export.jsontext import RepeatedKeys
 from sms_export.models import (
     FIELDS,
     MAX_FIELD_LENGTH,
@@ -70,6 +71,13 @@ def check_row(row: RawRow) -> Triple | Rejection:
         return Rejection(row=row.number, reason=row.fields.reason)
     if not isinstance(row.fields, Mapping):
         return Rejection(row=row.number, reason="not an object with " + ", ".join(FIELDS))
+    if isinstance(row.fields, RepeatedKeys) and set(row.fields.repeated) & set(FIELDS):
+        named = ", ".join(key for key in row.fields.repeated if key in FIELDS)
+        return Rejection(
+            row=row.number,
+            reason=f"names {named} more than once: which value is meant is unknown",
+            values={name: str(row.fields.get(name, "")) for name in FIELDS},
+        )
     try:
         return Triple(**ONE.validate_python(row.fields))
     except ValidationError as error:

@@ -17,7 +17,7 @@ from openpyxl import Workbook
 
 from sms_export.decoding import MAX_LINE, LimitedReader, text_lines, uncompressed
 from sms_export.errors import InputError
-from sms_export.models import CHUNK_SIZE
+from sms_export.models import CHUNK_SIZE, Triple
 from sms_export.readers import Limits, RawRow, Tally, Unparsed, detect_format, read_rows
 from sms_export.validation import check_row
 
@@ -596,3 +596,15 @@ def test_a_row_with_more_cells_than_the_header_is_rejected_not_shifted(
         f"has {cells} cells where the header has {width}: a separator inside a value that "
         "is not quoted shifts the columns after it"
     )
+
+
+@pytest.mark.parametrize("name", ["a.jsonl", "a.json"])
+def test_an_item_naming_a_field_twice_is_rejected_not_guessed(name: str) -> None:
+    item = '{"task_id": "t-1", "source_id": "s-1", "source_name": "a", "source_name": "b"}'
+    good = '{"task_id": "t-2", "source_id": "s-2", "source_name": "c", "note": 1, "note": 2}'
+    text = f"{item}\n{good}\n" if name == "a.jsonl" else f'{{"task_info": [{item}, {good}]}}'
+    first, second = (check_row(row) for row in rows(text.encode(), name))
+    assert getattr(first, "reason", None) == (
+        "names source_name more than once: which value is meant is unknown"
+    )
+    assert second == Triple("t-2", "s-2", "c")  # a key repeated that the API does not take
