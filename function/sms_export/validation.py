@@ -78,12 +78,42 @@ def check_row(row: RawRow) -> Triple | Rejection:
             reason=f"names {named} more than once: which value is meant is unknown",
             values={name: str(row.fields.get(name, "")) for name in FIELDS},
         )
+    values = {name: str(row.fields.get(name, "")) for name in FIELDS}
     try:
-        return Triple(**ONE.validate_python(row.fields))
+        triple = Triple(**ONE.validate_python(row.fields))
     except ValidationError as error:
         reasons = [_describe(detail, row.fields) for detail in error.errors()]
-        values = {name: str(row.fields.get(name, "")) for name in FIELDS}
         return Rejection(row=row.number, reason="; ".join(reasons), values=values)
+    failed = [
+        f"{name} is an Excel error value ({value}): the formula behind it failed"
+        for name, value in zip(FIELDS, triple, strict=True)
+        if value in EXCEL_ERRORS
+    ]
+    if failed:
+        return Rejection(row=row.number, reason="; ".join(failed), values=values)
+    return triple
+
+
+# What a spreadsheet shows, and exports as text, where a formula failed.
+EXCEL_ERRORS = frozenset(
+    {
+        "#NULL!",
+        "#DIV/0!",
+        "#VALUE!",
+        "#REF!",
+        "#NAME?",
+        "#NUM!",
+        "#N/A",
+        "#GETTING_DATA",
+        "#SPILL!",
+        "#CALC!",
+        "#FIELD!",
+        "#BLOCKED!",
+        "#UNKNOWN!",
+        "#CONNECT!",
+        "#BUSY!",
+    }
+)
 
 
 CHUNK_ROWS = 2048
@@ -99,11 +129,16 @@ def check_rows(rows: Iterable[RawRow]) -> CheckedRows:
     while chunk := list(islice(iterator, CHUNK_ROWS)):
         if all(type(row.fields) is dict for row in chunk):
             try:
-                valid = MANY.validate_python([row.fields for row in chunk])
-                checked.valid.extend(Triple(**fields) for fields in valid)
-                continue
+                valid = [
+                    Triple(**fields)
+                    for fields in MANY.validate_python([row.fields for row in chunk])
+                ]
             except ValidationError:
                 pass
+            else:
+                if not any(EXCEL_ERRORS.intersection(triple) for triple in valid):
+                    checked.valid.extend(valid)
+                    continue
         for row in chunk:
             result = check_row(row)
             if isinstance(result, Triple):

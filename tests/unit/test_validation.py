@@ -155,3 +155,17 @@ def test_a_lone_surrogate_is_rejected_with_its_position(surrogate: str) -> None:
 def test_letters_of_every_script_stay_valid() -> None:
     for name in ("数据库主机", "сервер-01", "خادم", "서버", "サーバー", "🚀 web"):
         assert isinstance(check_row(RawRow(2, {**GOOD, "source_name": name})), Triple), name
+
+
+@pytest.mark.parametrize("value", ["#REF!", "#N/A", "#VALUE!", "#DIV/0!", "#NAME?"])
+def test_excel_error_values_are_rejected_in_a_chunk_or_alone(value: str) -> None:
+    fields = {**GOOD, "source_id": value}
+    assert reason(fields) == (
+        f"source_id is an Excel error value ({value}): the formula behind it failed"
+    )
+    rows = [RawRow(n, {**GOOD, "task_id": f"t-{n}"}) for n in range(2, 10)]
+    rows[3] = RawRow(5, fields)
+    checked = check_rows(rows)
+    assert [r.row for r in checked.rejected] == [5]
+    assert len(checked.valid) == 7
+    assert isinstance(check_row(RawRow(2, {**GOOD, "source_name": "#1 web"})), Triple)
