@@ -15,6 +15,7 @@ import index
 from emulator import EmulatorServer
 from localrun.contexts import LambdaContext
 from tests.support import (
+    FIXTURES,
     INPUT_BUCKET,
     Aws,
     csv_text,
@@ -143,3 +144,30 @@ def test_a_notification_naming_an_impossible_bucket_fails_for_good(
     assert outcome["status"] == "failed"
     assert outcome["error"] == {"code": code, "message": message, "retryable": False}
     assert emulator.backend.calls == []
+
+
+HOSTILE = FIXTURES.parent / "hostile"
+EXPECTED: dict[str, dict[str, Any]] = json.loads((HOSTILE / "expected.json").read_text("utf-8"))
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_the_hostile_corpus_uploaded_gives_what_it_should(
+    emulator: EmulatorServer, aws: Aws, name: str
+) -> None:
+    """Each file of tests/fixtures/hostile, uploaded, against its expected outcome: refused
+    whole with a precise reason, or its bad rows rejected by number and the rest exported."""
+    expected = EXPECTED[name]
+    outcome = index.handler(
+        aws.upload(f"incoming/{name}", (HOSTILE / name).read_bytes()), LambdaContext()
+    )
+    assert outcome["status"] == expected["status"]
+    if "error" in expected:
+        assert outcome["error"]["code"] == expected["error"]
+        assert expected["message"] in outcome["error"]["message"]
+        assert aws.exported_items() == []
+        return
+    assert [[r["row"], r["reason"]] for r in outcome["rejected"]] == expected["rejected"]
+    assert outcome["rows"]["exported"] == expected["exported"] == len(aws.exported_items())
+    assert outcome["rows"]["headers"] == expected.get("headers", 0)
+    exported = {item[1] for item in aws.exported_items()}
+    assert not any("\u200b" in source or source == "#REF!" for source in exported)
