@@ -8,12 +8,19 @@ from typing import Any
 
 import boto3
 import pytest
+from hypothesis import settings as hypothesis_settings
 from moto import mock_aws
 
 from emulator import EmulatorServer, SmsBackend
 from sms_export import credentials
 from sms_export.settings import Settings
 from tests.support import ACCESS_KEY, INPUT_BUCKET, SECRET_KEY, Aws
+
+# The same examples on every run, so that CI passes or fails on the code, not on luck;
+# HYPOTHESIS_PROFILE=explore searches afresh (and keeps what fails, for replay).
+hypothesis_settings.register_profile("repeatable", derandomize=True, database=None)
+hypothesis_settings.register_profile("explore", derandomize=False)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 SDK_VARIABLES = (
     "HUAWEICLOUD_SDK_AK",
