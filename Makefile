@@ -7,7 +7,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test unit lint package bench mutation clean
+.PHONY: run test unit lint package bench mutation sam clean
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,10 +42,26 @@ bench: $(STAMP)
 mutation: $(STAMP)
 	$(BIN)/python tooling/mutation.py
 
+## SAM's own check of template.yaml, and the Lambda package it builds, imported on the
+## runtime's Python (python3.12 must be on PATH). aws-sam-cli pins its own boto3 and
+## friends, so it lives in its own environment.
+SAM_VENV := .venv-sam
+SAM      := SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=us-east-1 $(SAM_VENV)/bin/sam
+$(SAM_VENV)/.installed:
+	$(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/python -m pip install --quiet aws-sam-cli==1.170.0
+	touch $@
+
+sam: $(SAM_VENV)/.installed
+	$(SAM) validate --lint
+	$(SAM) build --manifest requirements.txt
+	cd .aws-sam/build/ExportFunction && python3.12 -s -c \
+		"import index, sms_export.api; print('the built package imports:', index.__file__)"
+
 ## Build dist/functiongraph.zip for FunctionGraph (FG_PYTHON=3.10 for the older runtime).
 FG_PYTHON ?= 3.12
 package: $(STAMP)
 	$(BIN)/python tooling/package.py --python $(FG_PYTHON)
 
 clean:
-	rm -rf .venv .venv-* .pytest_cache .mypy_cache .ruff_cache .hypothesis dist .mutation
+	rm -rf .venv .venv-* .aws-sam .pytest_cache .mypy_cache .ruff_cache .hypothesis dist .mutation
