@@ -9,7 +9,7 @@ import io
 import json
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from sms_export.errors import SmsExportError
@@ -77,7 +77,10 @@ def test_any_table_gives_rows_or_a_documented_error(
     writer = csv.writer(
         buffer, delimiter=delimiter, quoting=csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL
     )
-    writer.writerows(cells)
+    try:
+        writer.writerows(cells)
+    except csv.Error:  # Python 3.10's writer cannot write a NUL unescaped: not a table then
+        assume(False)
     data = encode(HEADER.replace(",", delimiter) + buffer.getvalue(), encoding)
     name = "in.csv.gz" if zipped else "in.csv"
     for triple in read_all(gzip.compress(data) if zipped else data, name):
