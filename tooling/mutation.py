@@ -29,6 +29,7 @@ MODULES = (
     "validation",
     "readers",
     "decoding",
+    "jsontext",
     "outcome",
     "documents",
     "replies",
