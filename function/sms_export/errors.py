@@ -7,7 +7,8 @@
     └── CallFailed            one call failed (SMS API, storage write): http_status, request_id
         ├── Throttled         429 / APIGW.0308: the whole client should slow down
         ├── TooLarge          SMS.2004 / 413: the request should be halved
-        └── CredentialsRefused  every call would fail the same way: stop at once
+        ├── CredentialsRefused  every call would fail the same way: stop at once
+        └── DeadlineReached   too little time left to start one
 
 `RetryLater` is not a failure but the handler's signal to an asynchronous platform.
 """
@@ -80,6 +81,19 @@ class TooLarge(CallFailed):
 class CredentialsRefused(CallFailed):
     """Refused signatures would fail every batch the same way, and repeated failures lock
     the access key for 5 minutes: no batch is started after one."""
+
+
+class DeadlineReached(CallFailed):
+    """Too little time is left before the function's timeout to start (or retry) a call."""
+
+    default_retryable = True
+
+    def __init__(self, left: float, margin: float) -> None:
+        super().__init__(
+            "DeadlineReached",
+            f"{left:.0f} s were left before the function's timeout, under the {margin:.0f} s "
+            "margin",
+        )
 
 
 class RetryLater(Exception):

@@ -8,7 +8,13 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from sms_export.batching import Batch, halve
-from sms_export.errors import CallFailed, CredentialsRefused, Throttled, TooLarge
+from sms_export.errors import (
+    CallFailed,
+    CredentialsRefused,
+    DeadlineReached,
+    Throttled,
+    TooLarge,
+)
 from sms_export.models import BatchResult
 from sms_export.progress import Progress, Silent
 from sms_export.retry import RetryPolicy
@@ -44,17 +50,6 @@ def _result(
         result.http_status, result.request_id = error.http_status, error.request_id
         result.retryable = error.retryable
     return result
-
-
-class DeadlineReached(CallFailed):
-    default_retryable = True
-
-    def __init__(self, left: float, margin: float) -> None:
-        super().__init__(
-            "DeadlineReached",
-            f"{left:.0f} s were left before the function's timeout, under the {margin:.0f} s "
-            "margin",
-        )
 
 
 class BatchRunner:
