@@ -71,14 +71,11 @@ def check_row(row: RawRow) -> Triple | Rejection:
         return Rejection(row=row.number, reason=row.fields.reason)
     if not isinstance(row.fields, Mapping):
         return Rejection(row=row.number, reason="not an object with " + ", ".join(FIELDS))
+    values = {name: str(row.fields.get(name, "")) for name in FIELDS}  # for the report
     if isinstance(row.fields, RepeatedKeys) and set(row.fields.repeated) & set(FIELDS):
         named = ", ".join(key for key in row.fields.repeated if key in FIELDS)
-        return Rejection(
-            row=row.number,
-            reason=f"names {named} more than once: which value is meant is unknown",
-            values={name: str(row.fields.get(name, "")) for name in FIELDS},
-        )
-    values = {name: str(row.fields.get(name, "")) for name in FIELDS}
+        reason = f"names {named} more than once: which value is meant is unknown"
+        return Rejection(row=row.number, reason=reason, values=values)
     try:
         triple = Triple(**ONE.validate_python(row.fields))
     except ValidationError as error:

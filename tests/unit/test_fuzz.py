@@ -185,3 +185,22 @@ def test_a_triple_is_valid_only_if_the_api_would_take_it(task: str, source: str,
             assert value == value.strip()
             assert not any(ord(ch) < 0x20 or 0x7F <= ord(ch) <= 0x9F for ch in value)
             assert not any(0xD800 <= ord(ch) <= 0xDFFF for ch in value)
+
+
+def test_the_depth_limit_is_exact_for_lists_and_objects() -> None:
+    import pytest
+
+    from sms_export import jsontext
+
+    assert jsontext.loads("[" * 64 + "]" * 64) is not None
+    with pytest.raises(jsontext.TooDeep):
+        jsontext.loads("[" * 65 + "]" * 65)
+    deep: Any = {}
+    for _ in range(63):
+        deep = {"a": deep}
+    jsontext.check_depth(deep)
+    with pytest.raises(jsontext.TooDeep):
+        jsontext.check_depth({"b": deep})
+    with pytest.raises(jsontext.TooDeep):
+        jsontext.loads(json.dumps([{"a": deep}]))
+    jsontext.check_depth("a string")

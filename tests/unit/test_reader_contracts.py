@@ -608,3 +608,83 @@ def test_an_item_naming_a_field_twice_is_rejected_not_guessed(name: str) -> None
         "names source_name more than once: which value is meant is unknown"
     )
     assert second == Triple("t-2", "s-2", "c")  # a key repeated that the API does not take
+
+
+def test_fields_named_twice_are_all_named_and_the_row_kept_for_the_report() -> None:
+    text = (
+        '{"task_id": "a", "task_id": "b", "source_id": "s", "source_name": "x", "source_name": "y"}'
+    )
+    (row,) = rows(text.encode(), "a.jsonl")
+    rejection = check_row(row)
+    assert getattr(rejection, "reason", None) == (
+        "names source_name, task_id more than once: which value is meant is unknown"
+    )
+    assert getattr(rejection, "values", None) == {
+        "task_id": "b",
+        "source_id": "s",
+        "source_name": "y",
+    }
+
+
+def test_two_repeated_headers_count_two_and_rows_after_a_shifted_one_are_read() -> None:
+    data = HEADER + b"t-1,s-1,a\n" + HEADER + b"t-2,s-2,b,c\nt-3,s-3,d\n" + HEADER
+    tally = Tally()
+    read = rows(data, "a.csv", tally=tally)
+    assert [row.number for row in read] == [2, 4, 5]
+    assert isinstance(read[1].fields, Unparsed)
+    assert read[2].fields["task_id"] == "t-3"
+    assert tally.headers == 2
+
+
+def test_a_headerless_file_is_three_columns_wide_whatever_its_first_row() -> None:
+    first = b"4b1cf0a2-7e1d-4c52-9b3e-2f8d1e0a9c11,9f2b6c1e-3d4a-4e8f-a1b2-c3d4e5f60718,,n\n"
+    read = rows(first + b"t,s,n,x\n", "a.csv")
+    assert isinstance(read[1].fields, Unparsed)
+
+
+def test_a_syntax_error_in_the_first_record_is_row_1() -> None:
+    assert refusal(b'"task_id,source_id\n', "a.csv")[1].startswith(
+        "a.csv is not valid CSV at row 1"
+    )
+
+
+def test_the_inflated_size_limit_is_exact() -> None:
+    data = workbook_bytes(*FIVE_ROWS)
+    inflated = sum(info.file_size for info in zipfile.ZipFile(io.BytesIO(data)).infolist())
+    assert len(rows(data, "s.xlsx", limits=Limits(max_bytes=max(inflated, len(data))))) == 4
+    assert refusal(data, "s.xlsx", limits=Limits(max_bytes=inflated - 1))[0] == "InputTooLarge"
+
+
+def test_a_damaged_sheet_says_what_failed() -> None:
+    data = rewritten(workbook_bytes(*FIVE_ROWS), SHEET, lambda xml: xml[: len(xml) // 2])
+    message = refusal(data, "sheet.xlsx")[1]
+    assert not message.endswith("None")
+    assert len(message) > len("sheet.xlsx is not a valid .xlsx workbook: ") + 5
+
+
+@pytest.mark.parametrize("end", [b"\n", b"\r"])
+def test_a_blank_line_right_after_a_skipped_line_is_still_counted(end: bytes) -> None:
+    """The skipped line ends exactly at the end of a read; the next read starts with a
+    blank line, which must not be taken for the second half of a CRLF."""
+    prefix = b'{"task_id": "t-1"}\n'
+    huge = b"z" * (MAX_LINE + 2 * CHUNK_SIZE - (MAX_LINE % CHUNK_SIZE) - len(prefix) - 1)
+    data = prefix + huge + end + b"\n" + b'{"task_id": "t-4"}\n'
+    assert (len(prefix) + len(huge)) % CHUNK_SIZE == CHUNK_SIZE - 1  # `end` ends a read
+    tally = Tally()
+    read = rows(data, "a.jsonl", tally=tally)
+    if end == b"\r":  # a CR then a LF across reads: one line end, no blank line
+        assert ([row.number for row in read], tally.blank) == ([1, 2, 3], 0)
+    else:
+        assert ([row.number for row in read], tally.blank) == ([1, 2, 4], 1)
+
+
+def test_after_a_split_crlf_a_later_blank_line_at_a_read_is_still_counted() -> None:
+    prefix = b'{"task_id": "t-1"}\n'
+    huge = b"z" * (MAX_LINE + 2 * CHUNK_SIZE - (MAX_LINE % CHUNK_SIZE) - len(prefix) - 1)
+    head = prefix + huge + b"\r"  # ends a read
+    filler = b'{"task_id": "' + b"f" * (CHUNK_SIZE - 1 - 15) + b'"}'  # fills the next read
+    data = head + b"\n" + filler + b"\n\n" + b'{"task_id": "t-5"}\n'
+    assert len(head + b"\n" + filler) % CHUNK_SIZE == 0  # the filler's line end opens a read
+    tally = Tally()
+    read = rows(data, "a.jsonl", tally=tally)
+    assert ([row.number for row in read], tally.blank) == ([1, 2, 3, 5], 1)
