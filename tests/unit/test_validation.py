@@ -169,3 +169,14 @@ def test_excel_error_values_are_rejected_in_a_chunk_or_alone(value: str) -> None
     assert [r.row for r in checked.rejected] == [5]
     assert len(checked.valid) == 7
     assert isinstance(check_row(RawRow(2, {**GOOD, "source_name": "#1 web"})), Triple)
+
+
+def test_every_excel_error_of_a_row_is_named_and_the_row_kept_for_the_report() -> None:
+    fields = {"task_id": "#N/A", "source_id": "s-1", "source_name": "#REF!"}
+    result = check_row(RawRow(4, fields))
+    assert isinstance(result, Rejection)
+    assert result.reason == (
+        "task_id is an Excel error value (#N/A): the formula behind it failed; "
+        "source_name is an Excel error value (#REF!): the formula behind it failed"
+    )
+    assert result.values == fields
