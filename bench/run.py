@@ -33,7 +33,11 @@ sys.path[:0] = [str(ROOT / "function"), str(ROOT / "tooling")]
 from emulator import DEMO_ACCESS_KEY, DEMO_SECRET_KEY, EmulatorServer, SmsBackend
 
 BIN = Path(sys.executable).parent
-ROW = {"task_id": "t-0", "source_id": "s-0", "source_name": "web-00"}
+ROW = {
+    "task_id": "4b1cf0a2-7e1d-4c52-9b3e-2f8d1e0a9c11",
+    "source_id": "9f2b6c1e-3d4a-4e8f-a1b2-c3d4e5f60718",
+    "source_name": "web-00",
+}
 
 
 @dataclass
@@ -236,7 +240,11 @@ def memory(work: Path, rows: int = 100_000) -> Figure:
 def direct_event(rows: int) -> dict[str, Any]:
     return {
         "task_info": [
-            {"task_id": f"t-{n:05d}", "source_id": f"s-{n:05d}", "source_name": f"server-{n:05d}"}
+            {
+                "task_id": f"{n:08d}-7a5c-4000-8000-000000000001",  # UUIDs, as SMS ids are
+                "source_id": f"{n:08d}-5e2c-4000-8000-000000000002",
+                "source_name": f"server-{n:05d}",
+            }
             for n in range(rows)
         ]
     }

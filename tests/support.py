@@ -25,10 +25,17 @@ SECRET_KEY = "hwTestSecretKey+9f1c2e7a4b/DoNotLeak"
 Triple = tuple[str, str, str]
 
 
+def task_id(i: int) -> str:
+    """The i-th task's id: a UUID, as SMS ids are, that shows its number."""
+    return f"{i:08d}-7a5c-4000-8000-000000000001"
+
+
+def source_id(i: int) -> str:
+    return f"{i:08d}-5e2c-4000-8000-000000000002"
+
+
 def triples(count: int, start: int = 0) -> list[Triple]:
-    return [
-        (f"task-{i:05d}", f"source-{i:05d}", f"server-{i:05d}") for i in range(start, start + count)
-    ]
+    return [(task_id(i), source_id(i), f"server-{i:05d}") for i in range(start, start + count)]
 
 
 def csv_text(

@@ -97,8 +97,11 @@ def detect_encoding(sample: bytes, name: str) -> str:
         )
     if _decodes(sample, "utf-8"):
         return "utf-8"
+    mixed = MixedEncodings(name, _failure(sample))
+    mixed.check_before_failure(sample)
     if _decodes(sample, "gb18030"):
         return "gb18030"
+    mixed.explain(sample, 0)
     raise InputError(
         "UnreadableFile",
         f"{name} is neither UTF-8, UTF-16 nor GB18030 text "
@@ -122,6 +125,73 @@ def _failure(sample: bytes) -> int:
     return len(sample)
 
 
+_NON_ASCII_RUN = re.compile(rb"[\x80-\xff]+")
+
+
+class MixedEncodings:
+    """Refuses a GB18030 file holding UTF-8 text too (files joined with `cat`, a sheet edited
+    in two tools), which would otherwise be read as mojibake and exported, and says so
+    where such a file fails to decode at all.
+
+    The evidence is a run of non-ASCII bytes that decodes as UTF-8 with a character of
+    three bytes or more (Chinese in UTF-8). GBK text rarely forms one such run by chance
+    (about once in thousands of names), so a file that decodes is refused for one before
+    its first byte that fails as UTF-8 (that text is UTF-8, what follows is not), or for
+    two in a row anywhere.
+    """
+
+    STREAK = 2
+
+    def __init__(self, name: str, not_utf8_at: int) -> None:
+        self._name = name
+        self._not_utf8_at = not_utf8_at
+        self._streak: list[int] = []
+
+    def check_before_failure(self, sample: bytes) -> None:
+        for run in _NON_ASCII_RUN.finditer(sample, 0, self._not_utf8_at):
+            if run.end() < self._not_utf8_at and _utf8_text(run.group()):
+                self._refuse(run.start())  # (the run holding the failure is not judged)
+
+    def check(self, chunk: bytes, offset: int) -> None:
+        """A chunk of the file at `offset`; a run cut by the chunk's end is not judged."""
+        for start in self._runs(chunk, offset):
+            if start is None:
+                self._streak.clear()
+                continue
+            self._streak.append(start)
+            if len(self._streak) >= self.STREAK:
+                self._refuse(self._streak[0])
+
+    def explain(self, chunk: bytes, offset: int) -> None:
+        """Where the file fails to decode anyway: one UTF-8 run is explanation enough."""
+        for start in self._runs(chunk, offset):
+            if start is not None:
+                self._refuse(start)
+
+    def _runs(self, chunk: bytes, offset: int) -> Iterator[int | None]:
+        """Where each complete run of non-ASCII bytes starts if it is UTF-8, else None."""
+        for run in _NON_ASCII_RUN.finditer(chunk):
+            if run.end() == len(chunk):
+                return
+            yield offset + run.start() if _utf8_text(run.group()) else None
+
+    def _refuse(self, utf8_at: int) -> None:
+        raise InputError(
+            "UnreadableFile",
+            f"{self._name} mixes encodings: UTF-8 text at byte {utf8_at}, GB18030 (GBK) "
+            f"text at byte {self._not_utf8_at}; save it again in one encoding (UTF-8)",
+        )
+
+
+def _utf8_text(run: bytes) -> bool:
+    """Whether non-ASCII bytes are UTF-8 holding a character of three bytes or more."""
+    try:
+        text = run.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return 2 * len(text) < len(run)  # not all two-byte characters
+
+
 class OverlongLine(str):
     """Stands for a line longer than MAX_LINE that was skipped, its content not kept."""
 
@@ -134,27 +204,48 @@ def text_lines(source: BinaryIO, name: str, skip_overlong: bool = False) -> Iter
     return chain.from_iterable(_line_batches(source, name, skip_overlong))
 
 
+class _Decoder:
+    """The file's chunks as text, in the encoding its sample shows; a failure names its
+    byte, and a GB18030 file is watched for UTF-8 text mixed in."""
+
+    def __init__(self, sample: bytes, name: str) -> None:
+        self._name = name
+        self._encoding = detect_encoding(sample, name)
+        self._decoder = codecs.getincrementaldecoder(self._encoding)()
+        gb18030 = self._encoding == "gb18030"
+        self._mixed = MixedEncodings(name, _failure(sample)) if gb18030 else None
+        self._consumed = 0
+
+    def decode(self, chunk: bytes) -> str:
+        """The text of `chunk`; the empty chunk (the end) flushes the decoder."""
+        held_back = len(self._decoder.getstate()[0])  # bytes of a character split in two
+        try:
+            text = self._decoder.decode(chunk, final=not chunk)
+        except UnicodeDecodeError as error:
+            if self._mixed is not None:
+                self._mixed.explain(chunk, self._consumed)
+            offset = self._consumed - held_back + error.start
+            raise InputError(
+                "UnreadableFile",
+                f"{self._name} is not valid {self._encoding.upper()} text: {error.reason} "
+                f"at byte {offset}",
+            ) from None
+        if self._mixed is not None:
+            self._mixed.check(chunk, self._consumed)
+        self._consumed += len(chunk)
+        return text
+
+
 def _line_batches(source: BinaryIO, name: str, skip_overlong: bool) -> Iterator[list[str]]:
     stream = buffered(source)
-    encoding = detect_encoding(stream.peek(SAMPLE_SIZE)[:SAMPLE_SIZE], name)
-    decoder = codecs.getincrementaldecoder(encoding)()
-    consumed = 0
+    decoder = _Decoder(stream.peek(SAMPLE_SIZE)[:SAMPLE_SIZE], name)
     partial: list[str] = []  # the start of a line not yet ended, kept in pieces (no rescans)
     partial_length = 0
     skipping = False  # inside an over-long line, until its end
     split_crlf = False  # the skipped line ended in a CR at the end of a read
     while True:
         chunk = stream.read(CHUNK_SIZE)
-        held_back = len(decoder.getstate()[0])  # bytes of a character split across chunks
-        try:
-            text = decoder.decode(chunk, final=not chunk)
-        except UnicodeDecodeError as error:
-            offset = consumed - held_back + error.start
-            raise InputError(
-                "UnreadableFile",
-                f"{name} is not valid {encoding.upper()} text: {error.reason} at byte {offset}",
-            ) from None
-        consumed += len(chunk)
+        text = decoder.decode(chunk)
         if split_crlf:  # the LF of a CRLF that ended a skipped line
             split_crlf, text = False, text.removeprefix("\n")
         if chunk and "\n" not in text and "\r" not in text:

@@ -173,7 +173,8 @@ class Flow:
         with inputs.opened(
             source, adapters, self.settings, self.invocation.request_id, tally
         ) as reading:
-            checked = check_rows(counted(reading.rows, self.progress))  # → valid + rejected
+            rows = counted(reading.rows, self.progress)
+            checked = check_rows(rows, self.settings.id_format)  # → valid + rejected
         attempt.destination = destination = Destination(
             self.export_store(source, adapters),
             checkpoint.folder(self.settings.export_prefix, *reading.identity),

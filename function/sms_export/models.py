@@ -29,6 +29,16 @@ FORMAT_CHARACTERS = (
 _FORBIDDEN = re.compile(f"[{CONTROL_CHARACTERS}{FORMAT_CHARACTERS}]")
 
 
+# What SMS ids are: task and source ids are UUIDs (ID_FORMAT=uuid, the default).
+_SMS_ID = re.compile(r"[0-9A-Fa-f]{8}(?:-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}")
+IdFormat = Literal["uuid", "any"]
+ID_FIELDS = ("task_id", "source_id")
+
+
+def is_sms_id(value: str) -> bool:
+    return _SMS_ID.fullmatch(value) is not None
+
+
 def first_forbidden_character(value: str) -> tuple[int, str] | None:
     """1-based position and character of the first control or format character."""
     found = _FORBIDDEN.search(value)

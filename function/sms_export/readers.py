@@ -23,7 +23,7 @@ from typing import Any, BinaryIO, Literal, NamedTuple
 from sms_export import jsontext
 from sms_export.decoding import MAX_LINE, SAMPLE_SIZE, OverlongLine, text_lines, uncompressed
 from sms_export.errors import InputError
-from sms_export.models import FIELDS
+from sms_export.models import FIELDS, is_sms_id
 
 Format = Literal["csv", "json", "jsonl", "xlsx"]
 DELIMITERS = (",", ";", "\t")
@@ -155,14 +155,7 @@ def looks_like_data(cells: list[str]) -> bool:
     cells whose first two are SMS ids (UUIDs). A mistyped header ("task,source,name") is
     never taken for data, so it cannot be exported by mistake."""
     values = [cell.strip() for cell in cells if cell.strip()]
-    return len(values) == 3 and all(_is_uuid(value) for value in values[:2])
-
-
-def _is_uuid(value: str) -> bool:
-    parts = value.split("-")
-    return [len(part) for part in parts] == [8, 4, 4, 4, 12] and all(
-        ch in "0123456789abcdefABCDEF" for part in parts for ch in part
-    )
+    return len(values) == 3 and all(is_sms_id(value) for value in values[:2])
 
 
 def _columns(header: list[str], name: str) -> dict[str, int] | None:

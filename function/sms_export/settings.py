@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, Json, SecretStr, ValidationError, field_validator
 
 from sms_export.errors import ConfigurationError
+from sms_export.models import IdFormat
 
 API_MAX_ITEMS = 200
 
@@ -56,6 +57,8 @@ class Settings(BaseModel):
     max_input_bytes: int = Field(10 * 1024 * 1024, ge=1)
     max_rows: int = Field(100_000, ge=1)
     strict_validation: bool = False
+    # "uuid": task and source ids must be UUIDs, as SMS ids are; "any": any ASCII text
+    id_format: IdFormat = "uuid"
 
     # Where exports go: a bucket (S3, or OBS through STORAGE_ENDPOINT) or a local folder
     export_bucket: str | None = None

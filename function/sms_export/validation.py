@@ -14,11 +14,14 @@ from pydantic_core import ErrorDetails
 from sms_export.jsontext import RepeatedKeys
 from sms_export.models import (
     FIELDS,
+    ID_FIELDS,
     MAX_FIELD_LENGTH,
+    IdFormat,
     Rejection,
     Triple,
     TripleFields,
     first_forbidden_character,
+    is_sms_id,
 )
 from sms_export.readers import RawRow, Unparsed
 
@@ -66,7 +69,32 @@ def _describe(error: ErrorDetails, fields: Mapping[str, Any]) -> str:
     return reason(name, fields.get(name)) if reason else f"{name}: {error['msg']}"
 
 
-def check_row(row: RawRow) -> Triple | Rejection:
+def _id_problem(name: str, value: str, id_format: IdFormat) -> str | None:
+    """Ids are ASCII in any format: a fullwidth digit or dash (an input method, a web page)
+    looks like the real one and would be exported raw; in the default format, a UUID."""
+    outside = next(((i, ch) for i, ch in enumerate(value, 1) if not ch.isascii()), None)
+    if outside is not None:
+        position, character = outside
+        label = unicodedata.name(character, "unnamed").title()
+        return (
+            f"{name} contains a non-ASCII character (U+{ord(character):04X} {label}) at "
+            f"position {position}: SMS ids are ASCII, type it again"
+        )
+    if id_format == "uuid" and not is_sms_id(value):
+        return (
+            f"{name} is not an SMS id: {value!r:.60} is not a UUID such as "
+            "4b1cf0a2-7e1d-4c52-9b3e-2f8d1e0a9c11 (ID_FORMAT=any accepts other ids)"
+        )
+    return None
+
+
+def _ids_fit(triple: Triple, id_format: IdFormat) -> bool:
+    if id_format == "uuid":  # the common case, checked in C: rows are many
+        return is_sms_id(triple.task_id) and is_sms_id(triple.source_id)
+    return triple.task_id.isascii() and triple.source_id.isascii()
+
+
+def check_row(row: RawRow, id_format: IdFormat = "uuid") -> Triple | Rejection:
     if isinstance(row.fields, Unparsed):
         return Rejection(row=row.number, reason=row.fields.reason)
     if not isinstance(row.fields, Mapping):
@@ -86,6 +114,9 @@ def check_row(row: RawRow) -> Triple | Rejection:
         for name, value in zip(FIELDS, triple, strict=True)
         if value in EXCEL_ERRORS
     ]
+    if not failed:
+        problems = (_id_problem(name, getattr(triple, name), id_format) for name in ID_FIELDS)
+        failed = [problem for problem in problems if problem]
     if failed:
         return Rejection(row=row.number, reason="; ".join(failed), values=values)
     return triple
@@ -118,7 +149,7 @@ ONE: TypeAdapter[TripleFields] = TypeAdapter(TripleFields)
 MANY: TypeAdapter[list[TripleFields]] = TypeAdapter(list[TripleFields])
 
 
-def check_rows(rows: Iterable[RawRow]) -> CheckedRows:
+def check_rows(rows: Iterable[RawRow], id_format: IdFormat = "uuid") -> CheckedRows:
     """Chunks of rows are validated in one call into pydantic-core (rows are many); a chunk
     holding any invalid row is checked row by row, for each row's own reasons."""
     checked = CheckedRows()
@@ -133,11 +164,14 @@ def check_rows(rows: Iterable[RawRow]) -> CheckedRows:
             except ValidationError:
                 pass
             else:
-                if not any(EXCEL_ERRORS.intersection(triple) for triple in valid):
+                if all(
+                    _ids_fit(triple, id_format) and not EXCEL_ERRORS.intersection(triple)
+                    for triple in valid
+                ):
                     checked.valid.extend(valid)
                     continue
         for row in chunk:
-            result = check_row(row)
+            result = check_row(row, id_format)
             if isinstance(result, Triple):
                 checked.valid.append(result)
             else:

@@ -111,10 +111,10 @@ def test_export_streams_plain_log_lines_prints_a_summary_and_resumes(
     clean.write_text(csv_text(triples(250)))
     result = run("export", str(clean), "--out", str(out))
     assert result.returncode == 0, result.stderr
-    assert "wave-1.csv: 250 rows read, 3 batches to export" in result.stderr  # 10 KiB each
+    assert "wave-1.csv: 250 rows read, 4 batches to export" in result.stderr  # 74 in 10 KiB
     assert "batch 1: exported" in result.stderr
     assert "succeeded" in result.stdout  # the summary table
-    assert len(list(out.rglob("batch-*.csv"))) == 3
+    assert len(list(out.rglob("batch-*.csv"))) == 4
     calls = len(emulator.backend.calls)
 
     again = run("export", str(clean), "--out", str(out))
@@ -250,5 +250,5 @@ def test_export_shows_a_live_progress_bar_on_a_terminal(
     )
     assert result.returncode == 0, result.stdout
     assert "wave-2.csv: exporting" in result.stdout  # the bar's label, drawn on the tty
-    assert "3/3" in result.stdout
+    assert "5/5" in result.stdout  # 74 rows fill a 10 KiB request
     assert '"sms-consistency-export outcome"' not in result.stdout  # hidden behind the bar

@@ -182,3 +182,31 @@ def test_the_libraries_loaded_are_logged_once_per_process(
     for name in ("huaweicloudsdkcore", "requests", "urllib3"):
         module = importlib.import_module(name)
         assert reports[0]["libraries"][name] == {"version": version(name), "path": module.__file__}
+
+
+def test_id_format_any_lets_ids_of_another_format_through(
+    emulator: EmulatorServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("EXPORT_DIR", str(tmp_path))
+    items = [
+        {"task_id": "task-1", "source_id": "src-1", "source_name": "web-01"},
+        {"task_id": "task-\uff12", "source_id": "src-2", "source_name": "web-02"},  # fullwidth 2
+    ]
+    refused = index.handler({"task_info": items}, LambdaContext())
+    assert (refused["status"], refused["rows"]["exported"]) == ("failed", 0)
+    assert [r["reason"].split(":")[0] for r in refused["rejected"]] == [
+        "task_id is not an SMS id",
+        "task_id contains a non-ASCII character (U+FF12 Fullwidth Digit Two) at position 6",
+    ]
+    monkeypatch.setenv("ID_FORMAT", "any")
+    relaxed = index.handler({"task_info": items}, LambdaContext())
+    assert (relaxed["status"], relaxed["rows"]["exported"]) == ("partial", 1)
+    assert [item[:2] for call in emulator.backend.calls for item in call.items] == [
+        ("task-1", "src-1")
+    ]
+
+
+def test_an_unknown_id_format_is_a_configuration_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ID_FORMAT", "guid")
+    with pytest.raises(ConfigurationError, match="ID_FORMAT: Input should be 'uuid' or 'any'"):
+        Settings.load()

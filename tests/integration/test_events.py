@@ -11,7 +11,7 @@ import pytest
 import index
 from emulator import EmulatorServer
 from localrun.contexts import FunctionGraphContext, LambdaContext
-from tests.support import EVENTS, INPUT_BUCKET, Aws, load_event
+from tests.support import EVENTS, INPUT_BUCKET, Aws, load_event, source_id, task_id
 
 OBS_BUCKET = "sms-input-obs"
 UPLOADED = "incoming/wave 1/tasks.csv"  # events/tasks.csv: 4 rows, row 5 lacks its source_id
@@ -57,8 +57,8 @@ def world(emulator: EmulatorServer, aws: Aws, monkeypatch: pytest.MonkeyPatch) -
     for bucket in (INPUT_BUCKET, OBS_BUCKET):
         aws.s3.put_object(Bucket=bucket, Key=UPLOADED, Body=csv)
     for number in range(DISCOVERABLE):
-        emulator.backend.add_source(f"src-{number}", f"host-{number}", f"task-{number}")
-    emulator.backend.add_source("src-x", "never-checked", "task-x", has_results=False)
+        emulator.backend.add_source(source_id(number), f"host-{number}", task_id(number))
+    emulator.backend.add_source(source_id(99), "never-checked", task_id(99), has_results=False)
     monkeypatch.setenv("EXPORT_BUCKET", INPUT_BUCKET)
     return aws
 

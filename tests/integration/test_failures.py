@@ -113,8 +113,11 @@ def test_one_failed_batch_among_several_gives_partial(
     assert outcome["rows"]["exported"] == 20
 
 
-def test_a_request_the_api_finds_too_large_is_halved(emulator: EmulatorServer, out: Path) -> None:
-    emulator.backend.max_request_bytes = 4000  # stricter than our MAX_REQUEST_BYTES
+def test_a_request_the_api_finds_too_large_is_halved(
+    emulator: EmulatorServer, out: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MAX_REQUEST_BYTES", "65536")  # one batch of 100…
+    emulator.backend.max_request_bytes = 4000  # …which the API finds too large
     outcome = index.handler(direct_event(100), LambdaContext())
     assert outcome["status"] == "succeeded"
     parts = [b["part"] for b in outcome["batches"]]

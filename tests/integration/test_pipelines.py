@@ -17,7 +17,9 @@ from tests.support import (
     csv_text,
     http_event,
     load_event,
+    source_id,
     sqs_event,
+    task_id,
     task_info,
     triples,
 )
@@ -153,8 +155,8 @@ def test_a_timer_with_inline_triples(exports_bucket: Aws) -> None:
 # -- discovery -----------------------------------------------------------------------------------
 def test_discovery_reads_every_page(exports_bucket: Aws, emulator: EmulatorServer) -> None:
     for number in range(450):
-        emulator.backend.add_source(f"src-{number:03d}", f"host-{number:03d}", f"task-{number:03d}")
-    emulator.backend.add_source("src-none", "unchecked", "task-none", has_results=False)
+        emulator.backend.add_source(source_id(number), f"host-{number:03d}", task_id(number))
+    emulator.backend.add_source(source_id(999), "unchecked", task_id(999), has_results=False)
     outcome = index.handler(timer(""), FunctionGraphContext())
 
     assert outcome["status"] == "succeeded"
@@ -165,20 +167,20 @@ def test_discovery_reads_every_page(exports_bucket: Aws, emulator: EmulatorServe
         query["is_consistency_result_exist"] == "true" for query in emulator.backend.listings
     )
     assert {item[1] for item in exports_bucket.exported_items()} == {
-        f"src-{number:03d}" for number in range(450)
+        source_id(number) for number in range(450)
     }
 
 
 def test_discovery_filters_are_passed_through(
     exports_bucket: Aws, emulator: EmulatorServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    emulator.backend.add_source("a", "web-1", "t-a", migproject="wave-1")
-    emulator.backend.add_source("b", "web-2", "t-b", migproject="wave-2")
+    emulator.backend.add_source(source_id(1), "web-1", task_id(1), migproject="wave-1")
+    emulator.backend.add_source(source_id(2), "web-2", task_id(2), migproject="wave-2")
     monkeypatch.setenv("DISCOVER_FILTERS", '{"migration_project": "wave-2"}')
     outcome = index.handler(load_event("eventbridge-scheduled.json"), LambdaContext())
     assert outcome["rows"]["exported"] == 1
     assert emulator.backend.listings[0]["migproject"] == "wave-2"
-    assert exports_bucket.exported_items() == [("t-b", "b", "web-2")]
+    assert exports_bucket.exported_items() == [(task_id(2), source_id(2), "web-2")]
 
 
 def test_an_unknown_discovery_filter_is_named(exports_bucket: Aws) -> None:

@@ -15,7 +15,7 @@ import index
 from emulator import EmulatorServer, Fault
 from localrun.contexts import LambdaContext
 from sms_export.errors import RetryLater
-from tests.support import Aws, csv_text, triples
+from tests.support import Aws, csv_text, source_id, task_id, triples
 
 
 def invoke(event: dict[str, Any], context: Any = None) -> tuple[dict[str, Any], bool]:
@@ -27,7 +27,10 @@ def invoke(event: dict[str, Any], context: Any = None) -> tuple[dict[str, Any], 
 
 
 @pytest.fixture(autouse=True)
-def small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+def small_batches(monkeypatch: pytest.MonkeyPatch, emulator: EmulatorServer) -> None:
+    # Batches of BATCH_SIZE rows, however long the ids: byte limits are tested elsewhere.
+    emulator.backend.max_request_bytes = 65536
+    monkeypatch.setenv("MAX_REQUEST_BYTES", "65536")
     monkeypatch.setenv("BATCH_SIZE", "100")
     monkeypatch.setenv("MAX_ATTEMPTS", "2")
 
@@ -35,7 +38,7 @@ def small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_a_retry_resumes_where_the_first_run_stopped(emulator: EmulatorServer, aws: Aws) -> None:
     rows = triples(500)
     event = aws.upload("incoming/t.csv", csv_text(rows))
-    emulator.backend.inject_for("task-00200", Fault.throttle(), Fault.throttle())  # batch 3
+    emulator.backend.inject_for(task_id(200), Fault.throttle(), Fault.throttle())  # batch 3
 
     outcome, retry = invoke(event)
     assert retry  # throttling: a retry can finish it
@@ -205,7 +208,7 @@ def test_a_resume_under_another_batch_size_exports_exactly_what_is_missing(
     monkeypatch.setenv("BATCH_SIZE", "50")
     for start in range(50, 400, 50):
         emulator.backend.inject_for(
-            f"task-{start:05d}", Fault.sms_error(404, "SMS.2252", "no task for this source")
+            task_id(start), Fault.sms_error(404, "SMS.2252", "no task for this source")
         )
     event = aws.upload("incoming/t.csv", csv_text(rows))
     outcome, retry = invoke(event)
@@ -232,7 +235,7 @@ def test_a_resume_after_a_halved_batch_partly_failed_exports_only_the_failed_par
     rows = triples(100)
     too_large = Fault.sms_error(400, "SMS.2004", "Request content exceeds 10240 bytes")
     # The whole batch is too large; of its halves, the second fails twice (MAX_ATTEMPTS).
-    emulator.backend.inject_for("task-00070", too_large, *[Fault.server_error(503)] * 2)
+    emulator.backend.inject_for(task_id(70), too_large, *[Fault.server_error(503)] * 2)
     event = aws.upload("incoming/t.csv", csv_text(rows))
     outcome, retry = invoke(event)
     assert retry
@@ -253,7 +256,7 @@ def test_a_single_row_the_api_finds_too_large_fails_alone(
 ) -> None:
     monkeypatch.setenv("BATCH_SIZE", "10")
     rows = triples(30)
-    rows[14] = ("task-big", "source-big", "名" * 255)  # 1,530 bytes as the SDK encodes it
+    rows[14] = (task_id(999), source_id(999), "名" * 255)  # 1,530 bytes as the SDK encodes it
     emulator.backend.max_request_bytes = 1200
     outcome, retry = invoke(aws.upload("incoming/t.csv", csv_text(rows)))
     assert (outcome["status"], retry) == ("partial", False)
@@ -267,7 +270,7 @@ def test_the_retry_that_finishes_an_input_publishes_its_notification(
     emulator: EmulatorServer, aws: Aws
 ) -> None:
     event = aws.upload("incoming/t.csv", csv_text(triples(200)))
-    emulator.backend.inject_for("task-00150", Fault.throttle(), Fault.throttle())
+    emulator.backend.inject_for(task_id(150), Fault.throttle(), Fault.throttle())
     outcome, retry = invoke(event)
     assert retry
     (first,) = aws.read_notifications()
@@ -312,6 +315,6 @@ def test_a_60000_row_input_logs_a_bounded_line_and_stores_every_batch(
     logged = json.loads(line)
     assert logged["rows"]["exported"] == 60_000
     stored = json.loads(Path(outcome["stored_outcome"].removeprefix("file://")).read_text())
-    assert len(stored["batches"]) > 500  # 117 rows fill 10 KiB
+    assert len(stored["batches"]) == 300  # of BATCH_SIZE: the byte limit is raised here
     assert sum(batch["size"] for batch in stored["batches"]) == 60_000
     assert logged["truncated"]["batches"] == len(stored["batches"]) - len(logged["batches"])

@@ -540,7 +540,7 @@ def test_a_workbook_bomb_is_refused_by_its_inflated_size() -> None:
 
 def test_one_huge_cell_is_one_rejected_row_not_a_failed_file() -> None:
     data = HEADER + b"t-1,s-1,web-01\n" + b"t-2,s-2," + b"x" * 300_000 + b"\nt-3,s-3,db\n"
-    checked = [check_row(row) for row in rows(data, "a.csv")]
+    checked = [check_row(row, "any") for row in rows(data, "a.csv")]
     assert [getattr(item, "reason", None) for item in checked] == [
         None,
         "source_name is longer than 255 characters (300000)",
@@ -603,7 +603,7 @@ def test_an_item_naming_a_field_twice_is_rejected_not_guessed(name: str) -> None
     item = '{"task_id": "t-1", "source_id": "s-1", "source_name": "a", "source_name": "b"}'
     good = '{"task_id": "t-2", "source_id": "s-2", "source_name": "c", "note": 1, "note": 2}'
     text = f"{item}\n{good}\n" if name == "a.jsonl" else f'{{"task_info": [{item}, {good}]}}'
-    first, second = (check_row(row) for row in rows(text.encode(), name))
+    first, second = (check_row(row, "any") for row in rows(text.encode(), name))
     assert getattr(first, "reason", None) == (
         "names source_name more than once: which value is meant is unknown"
     )

@@ -9,8 +9,9 @@ import pytest
 from sms_export.models import Rejection, Triple
 from sms_export.readers import RawRow
 from sms_export.validation import check_row, check_rows
+from tests.support import source_id, task_id
 
-GOOD = {"task_id": "t-1", "source_id": "s-1", "source_name": "web-01"}
+GOOD = {"task_id": task_id(1), "source_id": source_id(1), "source_name": "web-01"}
 
 
 def reason(fields: Any) -> str:
@@ -22,9 +23,16 @@ def reason(fields: Any) -> str:
 
 def test_a_good_row_becomes_a_triple_with_whitespace_stripped() -> None:
     result = check_row(
-        RawRow(2, {"task_id": "  t-1 ", "source_id": "\ts-1", "source_name": "web 01 "})
+        RawRow(
+            2,
+            {
+                "task_id": f"  {task_id(1)} ",
+                "source_id": f"\t{source_id(1)}",
+                "source_name": "web 01 ",
+            },
+        )
     )
-    assert result == Triple(task_id="t-1", source_id="s-1", source_name="web 01")
+    assert result == Triple(task_id=task_id(1), source_id=source_id(1), source_name="web 01")
 
 
 def test_extra_fields_are_ignored() -> None:
@@ -65,14 +73,14 @@ def test_check_rows_keeps_row_numbers_and_lets_valid_rows_through() -> None:
     rows = [
         RawRow(2, GOOD),
         RawRow(3, {**GOOD, "task_id": ""}),
-        RawRow(5, {**GOOD, "task_id": "t-2"}),
+        RawRow(5, {**GOOD, "task_id": task_id(2)}),
     ]
     checked = check_rows(rows)
-    assert [t.task_id for t in checked.valid] == ["t-1", "t-2"]
+    assert [t.task_id for t in checked.valid] == [task_id(1), task_id(2)]
     assert [(r.row, r.reason) for r in checked.rejected] == [(3, "task_id is empty")]
     assert checked.rejected[0].values == {
         "task_id": "",
-        "source_id": "s-1",
+        "source_id": source_id(1),
         "source_name": "web-01",
     }
 
@@ -99,20 +107,20 @@ def test_the_characters_beside_the_control_ranges_are_accepted() -> None:
 
 
 def test_a_chunk_of_valid_rows_keeps_every_row_in_order() -> None:
-    rows = [RawRow(n, {**GOOD, "task_id": f"t-{n}"}) for n in range(2, 5000)]
+    rows = [RawRow(n, {**GOOD, "task_id": task_id(n)}) for n in range(2, 5000)]
     checked = check_rows(rows)
-    assert [t.task_id for t in checked.valid] == [f"t-{n}" for n in range(2, 5000)]
+    assert [t.task_id for t in checked.valid] == [task_id(n) for n in range(2, 5000)]
     assert checked.rejected == []
 
 
 def test_one_bad_row_in_a_large_chunk_rejects_only_it() -> None:
-    rows = [RawRow(n, {**GOOD, "task_id": f"t-{n}"}) for n in range(2, 3000)]
+    rows = [RawRow(n, {**GOOD, "task_id": task_id(n)}) for n in range(2, 3000)]
     rows[2500] = RawRow(2502, {**GOOD, "task_id": " "})
     checked = check_rows(rows)
     assert [(r.row, r.reason) for r in checked.rejected] == [(2502, "task_id is empty")]
     assert len(checked.valid) == 2997
-    assert checked.valid[2499].task_id == "t-2501"
-    assert checked.valid[2500].task_id == "t-2503"
+    assert checked.valid[2499].task_id == task_id(2501)
+    assert checked.valid[2500].task_id == task_id(2503)
 
 
 @pytest.mark.parametrize(
@@ -126,7 +134,7 @@ def test_one_bad_row_in_a_large_chunk_rejects_only_it() -> None:
     ],
 )
 def test_format_characters_pasted_from_web_pages_are_rejected(character: str, label: str) -> None:
-    fields = {**GOOD, "source_id": f"s-{character}1"}
+    fields = {**GOOD, "source_id": f"s-{character}1"}  # the character is found first
     assert reason(fields) == f"source_id contains a format character ({label}) at position 3"
 
 
@@ -163,7 +171,7 @@ def test_excel_error_values_are_rejected_in_a_chunk_or_alone(value: str) -> None
     assert reason(fields) == (
         f"source_id is an Excel error value ({value}): the formula behind it failed"
     )
-    rows = [RawRow(n, {**GOOD, "task_id": f"t-{n}"}) for n in range(2, 10)]
+    rows = [RawRow(n, {**GOOD, "task_id": task_id(n)}) for n in range(2, 10)]
     rows[3] = RawRow(5, fields)
     checked = check_rows(rows)
     assert [r.row for r in checked.rejected] == [5]
@@ -172,7 +180,7 @@ def test_excel_error_values_are_rejected_in_a_chunk_or_alone(value: str) -> None
 
 
 def test_every_excel_error_of_a_row_is_named_and_the_row_kept_for_the_report() -> None:
-    fields = {"task_id": "#N/A", "source_id": "s-1", "source_name": "#REF!"}
+    fields = {"task_id": "#N/A", "source_id": source_id(1), "source_name": "#REF!"}
     result = check_row(RawRow(4, fields))
     assert isinstance(result, Rejection)
     assert result.reason == (
@@ -180,3 +188,56 @@ def test_every_excel_error_of_a_row_is_named_and_the_row_kept_for_the_report() -
         "source_name is an Excel error value (#REF!): the formula behind it failed"
     )
     assert result.values == fields
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("t-1", "task_id is not an SMS id: 't-1' is not a UUID such as "),
+        (task_id(1)[:-1], "task_id is not an SMS id: "),
+        (task_id(1) + "0", "task_id is not an SMS id: "),
+        (task_id(1).replace("-", "", 1), "task_id is not an SMS id: "),
+        (task_id(1).replace("7", "g", 1), "task_id is not an SMS id: "),
+        (
+            "x" * 200,
+            "task_id is not an SMS id: '" + "x" * 59 + " is not",  # the value cut short
+        ),
+    ],
+)
+def test_ids_that_are_not_uuids_are_rejected_by_default(value: str, expected: str) -> None:
+    assert reason({**GOOD, "task_id": value}).startswith(expected)
+    assert reason({**GOOD, "task_id": value}).endswith("(ID_FORMAT=any accepts other ids)")
+    assert isinstance(check_row(RawRow(2, {**GOOD, "task_id": value}), "any"), Triple)
+    rows = [RawRow(n, {**GOOD, "source_id": source_id(n)}) for n in range(2, 10)]
+    rows[4] = RawRow(6, {**GOOD, "source_id": value})
+    assert [r.row for r in check_rows(rows).rejected] == [6]
+    assert len(check_rows(rows, "any").valid) == 8
+
+
+def test_uuids_in_upper_case_are_ids_too() -> None:
+    fields = {**GOOD, "task_id": "4B1CF0A2-7E1D-4C52-9B3E-2F8D1E0A9C11"}
+    assert isinstance(check_row(RawRow(2, fields)), Triple)
+
+
+@pytest.mark.parametrize("id_format", ["uuid", "any"])
+@pytest.mark.parametrize(
+    ("value", "label", "position"),
+    [
+        (task_id(1).replace("0", "\uff10", 1), "U+FF10 Fullwidth Digit Zero", 1),
+        (task_id(1).replace("-", "\uff0d", 1), "U+FF0D Fullwidth Hyphen-Minus", 9),
+        (task_id(1).replace("-", "\u2013", 1), "U+2013 En Dash", 9),
+        ("任务-1", "U+4EFB Cjk Unified Ideograph-4Efb", 1),
+    ],
+)
+def test_ids_with_characters_outside_ascii_are_rejected_in_any_format(
+    value: str, label: str, position: int, id_format: str
+) -> None:
+    for name in ("task_id", "source_id"):
+        result = check_row(RawRow(3, {**GOOD, name: value}), id_format)  # type: ignore[arg-type]
+        assert isinstance(result, Rejection)
+        assert result.reason == (
+            f"{name} contains a non-ASCII character ({label}) at position {position}: "
+            "SMS ids are ASCII, type it again"
+        )
+        rows = [RawRow(2, GOOD), RawRow(3, {**GOOD, name: value})]
+        assert [r.row for r in check_rows(rows, id_format).rejected] == [3]  # type: ignore[arg-type]

@@ -82,7 +82,7 @@ def validate(
 
     settings = settings_or_exit()
     limits = Limits(settings.max_input_bytes, settings.max_rows)
-    reports = [check_file(path, limits) for path in files]
+    reports = [check_file(path, limits, settings.id_format) for path in files]
     if as_json:
         console.print_json(json.dumps([report.as_json() for report in reports], ensure_ascii=False))
     else:
@@ -145,12 +145,13 @@ def plan_only(files: list[Path], settings: Any) -> int:
     table = Table("file", "valid", "rejected", "batches", "largest batch", show_edge=False)
     worst = 0
     for path in files:
-        report = check_file(path, limits)
+        report = check_file(path, limits, settings.id_format)
         if report.error:
             show(report, console)
             worst = EXIT_UNUSABLE
             continue
-        batches = plan(valid_triples(path, limits), settings.batch_size, settings.max_request_bytes)
+        triples = valid_triples(path, limits, settings.id_format)
+        batches = plan(triples, settings.batch_size, settings.max_request_bytes)
         table.add_row(
             escape(str(path)),
             str(report.rows["valid"]),

@@ -12,7 +12,7 @@ from rich.table import Table
 
 from sms_export.batching import unique
 from sms_export.errors import InputError
-from sms_export.models import Outcome, Rejection, Triple
+from sms_export.models import IdFormat, Outcome, Rejection, Triple
 from sms_export.readers import Limits, Tally, read_rows
 from sms_export.validation import check_rows
 
@@ -35,12 +35,13 @@ class FileReport:
         }
 
 
-def check_file(path: Path, limits: Limits) -> FileReport:
+def check_file(path: Path, limits: Limits, id_format: IdFormat) -> FileReport:
     report = FileReport(str(path))
     tally = Tally()
     try:
         with path.open("rb") as stream:
-            checked = check_rows(read_rows(stream, path.name, limits=limits, tally=tally))
+            rows = read_rows(stream, path.name, limits=limits, tally=tally)
+            checked = check_rows(rows, id_format)
     except InputError as error:
         report.error = {"code": error.code, "message": error.message}
         return report
@@ -105,7 +106,8 @@ def summary(outcomes: list[tuple[Path, Outcome]], console: Console) -> None:
     console.print(table)
 
 
-def valid_triples(path: Path, limits: Limits) -> list[Triple]:
+def valid_triples(path: Path, limits: Limits, id_format: IdFormat) -> list[Triple]:
     with path.open("rb") as stream:
-        triples, _ = unique(check_rows(read_rows(stream, path.name, limits=limits)).valid)
+        rows = read_rows(stream, path.name, limits=limits)
+        triples, _ = unique(check_rows(rows, id_format).valid)
     return triples
