@@ -49,7 +49,16 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("RETRY_MAX_SECONDS", "0.05")
     monkeypatch.setenv("RETRY_THROTTLE_BASE_SECONDS", "0.01")
     monkeypatch.setenv("SMS_READ_TIMEOUT", "2")
+    # A lookup per exported source would double the calls of tests about exports; the
+    # tests of verdicts (and of the samples and the command line) ask for it: `verdicts`.
+    monkeypatch.setenv("CONSISTENCY_SUMMARY", "false")
     monkeypatch.setattr(credentials, "_secrets", {})  # warm-start cache: one per test
+
+
+@pytest.fixture
+def verdicts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The default: a verdict per exported source."""
+    monkeypatch.delenv("CONSISTENCY_SUMMARY")
 
 
 @pytest.fixture

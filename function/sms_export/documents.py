@@ -2,8 +2,8 @@
 (a log line, a notification, a synchronous answer) (pure).
 
 A bounded document keeps every total and key; when the lists would not fit it lists the
-failed and pending batches first and the first rejected rows, and says in `truncated` how
-many entries it left out and where the complete record is.
+failed and pending batches first, the first rejected rows and the worst sources, and says
+in `truncated` how many entries it left out and where the complete record is.
 """
 
 from __future__ import annotations
@@ -36,9 +36,11 @@ def bounded(outcome: Outcome, max_bytes: int = LOG_LINE_LIMIT) -> dict[str, Any]
         return whole
     batches = sorted(whole["batches"], key=lambda batch: STATUS_ORDER[batch["status"]])
     rejected = whole["rejected"]
+    consistency = whole["consistency"]
+    sources = consistency["sources"] if consistency else []  # the worst first already
 
     def listing(count: int) -> dict[str, Any]:
-        return {
+        document = {
             **whole,
             "batches": batches[:count],
             "rejected": rejected[:count],
@@ -48,6 +50,10 @@ def bounded(outcome: Outcome, max_bytes: int = LOG_LINE_LIMIT) -> dict[str, Any]
                 "complete_record": outcome.stored_outcome,
             },
         }
+        if consistency:
+            document["consistency"] = {**consistency, "sources": sources[:count]}
+            document["truncated"]["sources"] = max(len(sources) - count, 0)
+        return document
 
     for count in LISTED:
         document = listing(count)

@@ -18,13 +18,28 @@ from functools import partial
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from sms_export import checkpoint, credentials, inputs, platform, triggers
+from sms_export import checkpoint, consistency, credentials, inputs, platform, results, triggers
 from sms_export.adapters import Adapters
 from sms_export.batching import Batch, unique
-from sms_export.checkpoint import OUTCOME_FILENAME, REJECTS_FILENAME, Span
+from sms_export.checkpoint import (
+    OUTCOME_FILENAME,
+    REJECTS_FILENAME,
+    REPORT_FILENAME,
+    RESULTS_STEM,
+    Span,
+)
 from sms_export.documents import complete
 from sms_export.errors import CallFailed, ConfigurationError, RetryLater, SmsExportError
-from sms_export.models import BatchResult, HuaweiCredentials, Outcome, Problem, Rejection
+from sms_export.models import (
+    BatchResult,
+    ConsistencySummary,
+    HuaweiCredentials,
+    Outcome,
+    Problem,
+    Rejection,
+    SourceVerdict,
+    Triple,
+)
 from sms_export.notify import Topic, log_error, log_line, topic_for
 from sms_export.outcome import Subject, failed, ignored, summarise, worth_notifying
 from sms_export.progress import Progress, Silent, counted
@@ -33,8 +48,9 @@ from sms_export.redaction import redacted
 from sms_export.rejects import CONTENT_TYPE as REJECTS_CONTENT_TYPE
 from sms_export.rejects import rejects_csv
 from sms_export.replies import reply
+from sms_export.report import render as render_report
 from sms_export.retry import RetryPolicy
-from sms_export.runner import BatchRunner, ExportOne
+from sms_export.runner import BatchRunner, ExportOne, Tried
 from sms_export.settings import Settings
 from sms_export.sms import Download, SmsApi
 from sms_export.storage import BucketExports, ExportStore, FolderExports, StoredExport
@@ -109,6 +125,9 @@ class Destination:
     exports: ExportStore
     folder: str = ""
     secrets: list[str] = field(default_factory=list)
+    # The key of each stored export, by the first triple it holds (1-based, as in
+    # BatchResult.first): what the results file is merged from.
+    keys: dict[int, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -186,6 +205,8 @@ class Flow:
         outcome.rows.blank, outcome.rows.comments = tally.blank, tally.comments
         outcome.rows.headers = tally.headers
         outcome.rejects_report = store_rejects(checked.rejected, destination)
+        outcome.results, outcome.results_reason = store_results(outcome.batches, destination)
+        outcome.report = store_report(outcome, destination)
         return outcome
 
     def adapters(self, signer: HuaweiCredentials) -> Adapters:
@@ -237,6 +258,7 @@ class Flow:
             spans, triples, self.settings.batch_size, self.settings.max_request_bytes
         )
         done = [resumed_result(index, span, earlier[span.key]) for index, span in resumed]
+        destination.keys.update((span.start + 1, span.key) for _, span in resumed)
         self.progress.batches_planned(len(done) + len(batches))
         for result in done:
             self.progress.batch_done(result)
@@ -249,7 +271,10 @@ class Flow:
             progress=self.progress,
         )
         results = sorted(done + runner.run(batches), key=lambda result: result.first)
-        return outcome(batches=results)
+        exported = outcome(batches=results)
+        if self.settings.consistency_summary:
+            exported.consistency = verdicts(runner, adapters.sms, stored_triples(results, triples))
+        return exported
 
 
 def resumed_result(index: int, span: Span, stored: StoredExport) -> BatchResult:
@@ -263,6 +288,29 @@ def resumed_result(index: int, span: Span, stored: StoredExport) -> BatchResult:
         bytes=stored.bytes,
         resumed=True,
     )
+
+
+def stored_triples(results: list[BatchResult], triples: list[Triple]) -> list[Triple]:
+    """The triples the stored exports hold, in input order."""
+    held = sorted((r.first, r.last) for r in results if r.status == "exported")
+    return list(dict.fromkeys(t for first, last in held for t in triples[first - 1 : last]))
+
+
+def verdicts(runner: BatchRunner, api: SmsApi, exported: list[Triple]) -> ConsistencySummary:
+    """Each exported source's newest consistency check, one lookup per task, under the
+    runner's rules; a lookup that fails leaves its sources `unknown`, never the export."""
+    tasks = list(dict.fromkeys(triple.task_id for triple in exported))
+    answers = dict(zip(tasks, runner.call_each(tasks, api.consistency_result), strict=True))
+    return consistency.summarise([verdict_of(t, answers[t.task_id]) for t in exported])
+
+
+def verdict_of(triple: Triple, tried: Tried[Any]) -> SourceVerdict:
+    if tried.error is None:
+        return consistency.judge(triple, tried.value)
+    error = tried.error
+    if not tried.attempts:
+        return consistency.unknown(triple, f"not looked up: {error.message}")
+    return consistency.unknown(triple, f"the lookup failed: {error.code} ({error.message})")
 
 
 def earlier_exports(destination: Destination) -> dict[str, StoredExport]:
@@ -286,6 +334,7 @@ def export_and_store(api: SmsApi, destination: Destination) -> ExportOne:
             stored = destination.exports.put(
                 key, download.chunks, download.content_type, download.filename
             )
+            destination.keys[batch.start + 1] = key
             return replace(stored, request_id=download.request_id)
 
         return api.export(batch.triples, store)
@@ -312,6 +361,40 @@ def store_rejects(rejected: list[Rejection], destination: Destination) -> str | 
         ).uri
     except CallFailed as error:
         log_error(f"The rejects report could not be stored: {error}", destination.secrets)
+        return None
+
+
+def store_results(
+    batches: list[BatchResult], destination: Destination
+) -> tuple[str | None, str | None]:
+    """The stored exports merged into one file beside them: its URI, or why there is none."""
+    keys = [destination.keys[b.first] for b in batches if b.status == "exported"]
+    if not keys:
+        return None, "nothing was exported"
+    try:
+        extension = results.kind(keys)
+        filename = RESULTS_STEM + extension
+        content = results.merged(extension, keys, destination.exports.open)
+        content_type = results.CONTENT_TYPES[extension]
+        key = f"{destination.folder}/{filename}"
+        return destination.exports.put(key, content, content_type, filename).uri, None
+    except results.NotMergeable as error:
+        return None, str(error)
+    except SmsExportError as error:
+        log_error(f"The results file could not be stored: {error}", destination.secrets)
+        return None, f"the results file could not be stored: {error.message}"
+
+
+def store_report(outcome: Outcome, destination: Destination) -> str | None:
+    try:
+        return destination.exports.put(
+            f"{destination.folder}/{REPORT_FILENAME}",
+            [render_report(outcome).encode("utf-8")],
+            "text/html; charset=utf-8",
+            REPORT_FILENAME,
+        ).uri
+    except CallFailed as error:
+        log_error(f"The report could not be stored: {error}", destination.secrets)
         return None
 
 

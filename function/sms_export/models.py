@@ -123,6 +123,36 @@ class BatchResult(BaseModel):
     retryable: bool = False  # failed or pending, and a later attempt could succeed
 
 
+Verdict = Literal["consistent", "inconsistent", "unknown"]
+
+
+class SourceVerdict(BaseModel):
+    """Whether a source's target holds the same files, by SMS's newest consistency check."""
+
+    task_id: str
+    source_id: str
+    source_name: str
+    verdict: Verdict
+    total_files: int | None = None
+    different_files: int | None = None
+    missing_files: int | None = None  # on the source, not on the target
+    extra_files: int | None = None  # on the target, not on the source
+    checked_at: str | None = None  # when that check finished, ISO 8601 in UTC
+    reason: str | None = None  # why the verdict is unknown
+
+
+class ConsistencySummary(BaseModel):
+    checked: int = 0
+    consistent: int = 0
+    inconsistent: int = 0
+    unknown: int = 0
+    sources: list[SourceVerdict] = []  # the worst first
+
+    @property
+    def differing(self) -> list[SourceVerdict]:
+        return [source for source in self.sources if source.verdict == "inconsistent"]
+
+
 class Notification(BaseModel):
     topic: str
     status: Literal["published", "failed"]
@@ -142,6 +172,10 @@ class Outcome(BaseModel):
     rows: RowCounts = RowCounts()
     batches: list[BatchResult] = []
     rejected: list[Rejection] = []
+    consistency: ConsistencySummary | None = None  # a verdict per exported source
+    results: str | None = None  # the batch exports merged into one file
+    results_reason: str | None = None  # why there is no such file
+    report: str | None = None  # report.html, for a person to read
     rejects_report: str | None = None  # CSV of the rejected rows, stored beside the exports
     stored_outcome: str | None = None  # this outcome as JSON, stored beside the exports
     error: Problem | None = None

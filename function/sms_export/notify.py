@@ -7,7 +7,7 @@ import sys
 from dataclasses import dataclass
 from typing import Protocol
 
-from sms_export.documents import LOG_LINE_LIMIT, bounded
+from sms_export.documents import KB, LOG_LINE_LIMIT, bounded
 from sms_export.huaweisdk import build_client, error_text
 from sms_export.logs import log_event
 from sms_export.models import HuaweiCredentials, Notification, Outcome
@@ -16,8 +16,7 @@ from sms_export.settings import Settings
 
 SNS_MESSAGE_LIMIT = 256 * 1024
 SNS_SUBJECT_LIMIT = 99
-# SMN's limit is 256 KB; the message structure carries the JSON three times.
-SMN_COPY_LIMIT = 80 * 1024
+SMN_LIMIT = 256 * 1024  # the message structure carries the JSON three times
 
 
 def log_line(outcome: Outcome) -> None:
@@ -34,16 +33,37 @@ def log_error(text: str, secrets: list[str]) -> None:
 
 def subject(outcome: Outcome, limit: int = SNS_SUBJECT_LIMIT) -> str:
     rows = outcome.rows
+    differing = outcome.consistency.inconsistent if outcome.consistency else 0
     text = (
         f"SMS consistency export {outcome.status}: {rows.exported} of "
-        f"{rows.valid - rows.duplicates} rows, {outcome.input}"
+        f"{rows.valid - rows.duplicates} rows"
+        + (f", {differing} sources differ" if differing else "")
+        + f", {outcome.input}"
     )
     text = " ".join(text.split())  # subjects allow no line breaks
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def summary_text(outcome: Outcome) -> str:
-    """A few plain words for e-mail and SMS subscribers (no brackets: SMS refuses them)."""
+NAMED_SOURCES = 10  # differing sources named on the first line
+
+
+def verdict_line(outcome: Outcome) -> str | None:
+    """The first line e-mail and SMS subscribers see: which sources differ."""
+    summary = outcome.consistency
+    if summary is None or not summary.checked:
+        return None
+    differing = summary.differing
+    if not differing:
+        unknown = f", {summary.unknown} unknown" if summary.unknown else ""
+        return f"No source differs: {summary.consistent} of {summary.checked} consistent{unknown}"
+    names = ", ".join(" ".join(source.source_name.split()) for source in differing[:NAMED_SOURCES])
+    more = f" and {len(differing) - NAMED_SOURCES} more" if len(differing) > NAMED_SOURCES else ""
+    return f"{len(differing)} of {summary.checked} sources differ: {names}{more}"
+
+
+def summary_text(outcome: Outcome, limit: int = 480) -> str:
+    """A few plain lines for e-mail and SMS subscribers, the differing sources first (no
+    brackets: SMS refuses them)."""
     parts = [
         f"{outcome.status}: {outcome.rows.exported} rows exported from {outcome.input}",
         f"{outcome.rows.rejected} rejected",
@@ -52,17 +72,35 @@ def summary_text(outcome: Outcome) -> str:
         parts.append(f"{len(outcome.unfinished)} batches not exported")
     if outcome.error is not None:
         parts.append(f"{outcome.error.code}: {outcome.error.message}")
-    if outcome.stored_outcome:
-        parts.append(f"details: {outcome.stored_outcome}")
-    text = "; ".join(parts)
+    for label, uri in (("report", outcome.report), ("details", outcome.stored_outcome)):
+        if uri:
+            parts.append(f"{label}: {uri}")
+    first = verdict_line(outcome)
+    text = "\n".join(([first] if first else []) + ["; ".join(parts)])
     for bracket in "[]【】":
         text = text.replace(bracket, "")
-    return text[:480]
+    return text[:limit]
 
 
 def message(outcome: Outcome, limit: int = SNS_MESSAGE_LIMIT) -> str:
     """The outcome as JSON within `limit` bytes; the stored outcome has everything."""
     return json.dumps(bounded(outcome, limit), ensure_ascii=False)
+
+
+def structured(
+    outcome: Outcome, machines: tuple[str, ...], people: tuple[str, ...], limit: int
+) -> str:
+    """A message structure: the outcome's JSON for each protocol in `machines`, words for
+    each in `people`, within `limit` bytes as sent (the JSON is escaped inside it)."""
+    words = summary_text(outcome)
+    budget = limit // len(machines)
+    while True:
+        full = message(outcome, budget)
+        copies = {**dict.fromkeys(machines, full), **dict.fromkeys(people, words)}
+        document = json.dumps(copies, ensure_ascii=False)
+        if len(document.encode("utf-8", "surrogatepass")) <= limit or budget < KB:
+            return document
+        budget = budget * 3 // 4
 
 
 @dataclass(frozen=True)
@@ -74,10 +112,14 @@ class SnsTopic:
         from botocore.exceptions import BotoCoreError, ClientError
 
         try:
+            # E-mail and SMS subscribers get words, the differing sources first; queues,
+            # functions and HTTP endpoints the JSON (the default).
+            structure = structured(outcome, ("default",), ("email", "sms"), SNS_MESSAGE_LIMIT)
             response = boto3.client("sns", region_name=self.topic.split(":")[3]).publish(
                 TopicArn=self.topic,
                 Subject=subject(outcome),
-                Message=message(outcome),
+                MessageStructure="json",
+                Message=structure,
                 MessageAttributes={"status": {"DataType": "String", "StringValue": outcome.status}},
             )
         except (ClientError, BotoCoreError) as error:
@@ -99,20 +141,12 @@ class SmnTopic:
         )
 
         _, _, region, project_id, _ = self.topic.split(":", 4)
-        full = message(outcome, SMN_COPY_LIMIT)
-        short = summary_text(outcome)
         # E-mail and SMS subscribers get words; HTTP(S) and function subscribers the JSON.
-        structure = {
-            "default": short,
-            "email": short,
-            "sms": short,
-            "http": full,
-            "https": full,
-            "functiongraph": full,
-        }
+        structure = structured(
+            outcome, ("http", "https", "functiongraph"), ("default", "email", "sms"), SMN_LIMIT
+        )
         body = PublishMessageRequestBody(
-            subject=_utf8_prefix(subject(outcome, 512), 512),
-            message_structure=json.dumps(structure, ensure_ascii=False),
+            subject=_utf8_prefix(subject(outcome, 512), 512), message_structure=structure
         )
         try:
             client = build_client(

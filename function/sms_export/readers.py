@@ -304,7 +304,7 @@ class _Records:
 
 # What a damaged workbook raises, when it is opened or while its rows are read: a bad zip,
 # deflate stream or CRC, malformed XML, a missing part.
-def _workbook_errors() -> tuple[type[BaseException], ...]:
+def workbook_errors() -> tuple[type[BaseException], ...]:
     import zlib
     from xml.etree.ElementTree import ParseError
     from zipfile import BadZipFile
@@ -316,7 +316,7 @@ def xlsx_rows(stream: BinaryIO, name: str, tally: Tally, limits: Limits) -> Iter
     """The first sheet, read with openpyxl's read-only (streaming) mode."""
     from openpyxl import load_workbook
 
-    damaged = _workbook_errors()
+    damaged = workbook_errors()
     # A zip archive needs random access: spool it (the size is already capped).
     with tempfile.TemporaryFile() as spooled:
         shutil.copyfileobj(stream, spooled)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from dataclasses import dataclass
+from functools import partial
+from typing import Any, Generic, TypeVar
 
 from sms_export.batching import Batch, halve
 from sms_export.errors import (
@@ -21,6 +23,18 @@ from sms_export.retry import RetryPolicy
 from sms_export.storage import StoredExport
 
 ExportOne = Callable[[Batch], StoredExport]
+A = TypeVar("A")
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Tried(Generic[T]):
+    """What a call under the runner's rules came to: its value, or the error that ended
+    it; no attempts when it was never started (the deadline, refused credentials)."""
+
+    value: T | None
+    error: CallFailed | None
+    attempts: int
 
 
 def described(batch: Batch, **fields: Any) -> BatchResult:
@@ -92,25 +106,38 @@ class BatchRunner:
         return results
 
     def _export_with_retries(self, batch: Batch) -> list[BatchResult]:
+        tried = self._with_retries(partial(self._export_one, batch))
+        if isinstance(tried.error, TooLarge) and len(batch.triples) > 1:
+            first, second = halve(batch)  # (one row alone too large simply fails)
+            return self._export_with_retries(first) + self._export_with_retries(second)
+        if tried.error is not None and not tried.attempts:
+            return [self._not_started(batch, tried.error)]
+        return [_result(batch, tried.attempts, stored=tried.value, error=tried.error)]
+
+    def call_each(self, items: Sequence[A], call: Callable[[A], T]) -> list[Tried[T]]:
+        """Other calls of the same run (the verdict lookups) under the same rules as the
+        exports: the bounded pool, its pauses, retries, refused credentials, the deadline.
+        Failures are returned, never raised."""
+        if not items:
+            return []
+        with ThreadPoolExecutor(self._max_concurrency, thread_name_prefix="call") as pool:
+            return list(pool.map(lambda item: self._with_retries(partial(call, item)), items))
+
+    def _with_retries(self, action: Callable[[], T]) -> Tried[T]:
         attempt, last = 0, None
         while (cause := self._stop or self._out_of_time() or self._wait_for_pause()) is None:
             attempt += 1
             try:
-                stored = self._export_one(batch)
-            except TooLarge as error:
-                if len(batch.triples) == 1:
-                    return [_result(batch, attempt, error=error)]  # this row alone is too large
-                first, second = halve(batch)
-                return self._export_with_retries(first) + self._export_with_retries(second)
+                value = action()
             except CallFailed as error:
                 last = error
                 if not self._try_again(error, attempt):
-                    return [_result(batch, attempt, error=error)]
+                    return Tried(None, error, attempt)
                 continue
             with self._lock:
                 self._throttled_in_a_row = 0
-            return [_result(batch, attempt, stored=stored)]
-        return [_result(batch, attempt, error=last) if last else self._not_started(batch, cause)]
+            return Tried(value, None, attempt)
+        return Tried(None, last, attempt) if last else Tried(None, cause, 0)
 
     def _try_again(self, error: CallFailed, attempt: int) -> bool:
         """After a failed attempt: stop, or wait (the pool's pause, or a backoff) and retry."""

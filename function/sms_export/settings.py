@@ -60,6 +60,9 @@ class Settings(BaseModel):
     # "uuid": task and source ids must be UUIDs, as SMS ids are; "any": any ASCII text
     id_format: IdFormat = "uuid"
 
+    # After the exports: ask SMS for each exported source's newest consistency check
+    consistency_summary: bool = True
+
     # Where exports go: a bucket (S3, or OBS through STORAGE_ENDPOINT) or a local folder
     export_bucket: str | None = None
     export_prefix: str = "consistency-results/"

@@ -12,6 +12,7 @@ from functools import partial
 from pathlib import PurePosixPath
 from typing import Any, TypeVar
 
+from sms_export import jsontext
 from sms_export.errors import (
     CallFailed,
     ConfigurationError,
@@ -162,6 +163,18 @@ class SmsApi:
             return received[0]
         except Exception as error:  # classify() re-raises what it does not know
             raise classify(error) from None
+
+    def consistency_result(self, task_id: str) -> Any:
+        """ShowConsistencyResult's answer for one task, as the JSON the server sent (the
+        SDK's model turns the checks into Python `repr` strings); raise CallFailed."""
+        from huaweicloudsdksms.v3 import ShowConsistencyResultRequest
+
+        request = ShowConsistencyResultRequest(task_id=task_id)
+        response = self._call(self._client.show_consistency_result, request)
+        try:
+            return jsontext.loads(response.raw_content or b"null")
+        except ValueError as error:
+            raise CallFailed("InvalidAnswer", f"not JSON: {error}"[:200]) from None
 
     def list_sources(
         self,

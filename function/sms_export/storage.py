@@ -38,6 +38,10 @@ class ExportStore(Protocol):
         """What is already stored under `prefix`: the checkpoint of earlier runs."""
         ...
 
+    def open(self, key: str) -> StoredObject:
+        """A stored export, streamed (to merge the exports into one file)."""
+        ...
+
 
 class ChunkReader(io.RawIOBase):
     """A read-only file over an iterator of byte chunks, counting what passed through."""
@@ -236,6 +240,9 @@ class BucketExports:
     ) -> StoredExport:
         return self.storage.put(self.bucket, key, chunks, content_type, filename)
 
+    def open(self, key: str) -> StoredObject:
+        return self.storage.open(self.bucket, key)
+
     def existing(self, prefix: str) -> dict[str, StoredExport]:
         from botocore.exceptions import BotoCoreError, ClientError
 
@@ -261,6 +268,12 @@ class BucketExports:
 @dataclass(frozen=True)
 class FolderExports:
     directory: Path
+
+    def open(self, key: str) -> StoredObject:
+        try:
+            return StoredObject((self.directory / key).open("rb"), None, None)
+        except OSError as error:
+            raise _unreadable(str(self.directory / key), error) from None
 
     def existing(self, prefix: str) -> dict[str, StoredExport]:
         folder = self.directory / prefix

@@ -72,6 +72,8 @@ def test_transient_faults_are_retried_until_exported(
     assert sorted(p.name for p in out.rglob("*") if p.is_file()) == [
         batch_file(triples(5)),
         "outcome.json",
+        "report.html",
+        "results.csv",
     ]
 
 

@@ -158,6 +158,8 @@ def test_exports_can_go_to_another_bucket(
     assert sorted(aws.stored("results/", bucket="sms-exports-bucket")) == [
         f"{folder}/{batch_file(triples(2))}",
         f"{folder}/outcome.json",
+        f"{folder}/report.html",
+        f"{folder}/results.csv",
     ]
 
 
@@ -252,7 +254,7 @@ def test_obs_settings_work_end_to_end_with_the_agency_credentials(
     assert batch["export"].startswith("obs://sms-input-obs/consistency-results/")
     names = sorted(item["Key"].rsplit("/", 1)[1] for item in stored["Contents"])
     assert names[0].startswith("batch-000001-000003-")  # the three valid rows of tasks.csv
-    assert names[1:] == ["outcome.json", "rejected.csv"]
+    assert names[1:] == ["outcome.json", "rejected.csv", "report.html", "results.csv"]
 
 
 def test_obs_requests_are_virtual_hosted_sigv4_with_the_security_token() -> None:

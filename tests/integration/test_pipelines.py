@@ -72,6 +72,8 @@ def test_a_redelivered_message_exports_to_the_same_keys(exports_bucket: Aws) -> 
     assert sorted(exports_bucket.stored("consistency-results/")) == [
         f"consistency-results/inline/m-1/{batch_file(triples(3))}",
         "consistency-results/inline/m-1/outcome.json",
+        "consistency-results/inline/m-1/report.html",
+        "consistency-results/inline/m-1/results.csv",
     ]
 
 

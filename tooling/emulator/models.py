@@ -104,18 +104,43 @@ def export_file_for(items: Iterable[tuple[str, str, str]]) -> ExportFile:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["task_id", "source_id", "source_name", "consistency"])
     for task_id, source_id, source_name in rows:
-        digest = hashlib.sha256(f"{task_id}|{source_id}".encode()).hexdigest()
-        writer.writerow(
-            [
-                task_id,
-                source_id,
-                source_name,
-                "consistent" if int(digest[0], 16) % 4 else "inconsistent",
-            ]
-        )
+        verdict = "consistent" if differing_files(task_id) == 0 else "inconsistent"
+        writer.writerow([task_id, source_id, source_name, verdict])
     content = buffer.getvalue().encode("utf-8")
     name = hashlib.sha256(content).hexdigest()[:12]
     return ExportFile(content, "application/octet-stream", f"consistency-results-{name}.csv")
+
+
+def differing_files(task_id: str) -> int:
+    """How many files a task's check finds different, unless told otherwise: none for three
+    tasks in four, by a digest of the id, so runs are repeatable."""
+    digest = hashlib.sha256(task_id.encode()).digest()
+    return 0 if digest[0] % 4 else 1 + digest[1] % 5
+
+
+def check_of(task_id: str, finished_time: int = 1_764_547_200_000) -> dict[str, Any]:
+    """One consistency check of a task, in the objects shape of the documentation."""
+    different = differing_files(task_id)
+    return {
+        "finished_time": finished_time,
+        "check_result": "success",
+        "consistency_result": [
+            {
+                "dir_check": "/",
+                "num_total_files": 1200,
+                "num_different_files": different,
+                "num_target_miss_files": 0,
+                "num_target_more_files": 0,
+            },
+            {
+                "dir_check": "/data",
+                "num_total_files": 300,
+                "num_different_files": 0,
+                "num_target_miss_files": 0,
+                "num_target_more_files": 0,
+            },
+        ],
+    }
 
 
 @dataclass
@@ -131,6 +156,11 @@ class SmsBackend:
     sources: list[dict[str, Any]] = field(default_factory=list)
     listings: list[dict[str, str]] = field(default_factory=list)  # query of each ListServers
     smn_messages: list[dict[str, Any]] = field(default_factory=list)  # SMN PublishMessage
+    # ShowConsistencyResult: the checks of each task (default: one, from check_of), and
+    # whether result_list holds them as objects or as JSON strings (the docs show both).
+    checks: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    result_shape: Literal["objects", "strings"] = "objects"
+    lookups: list[str] = field(default_factory=list)  # task id of each lookup
     faults: deque[Fault] = field(default_factory=deque)
     # Random faults, besides the scripted ones: each call fails with this probability.
     fail_rate: float = 0.0
@@ -158,13 +188,14 @@ class SmsBackend:
         with self._lock:
             self.targeted.setdefault(task_id, deque()).extend(faults)
 
-    def next_fault(self, body: bytes = b"") -> Fault | None:
+    def next_fault(self, body: bytes = b"", task_id: str | None = None) -> Fault | None:
+        """The fault for a call: by its body's task ids, or the task id in its path."""
         with self._lock:
             if self.rate_limit and self._over_rate():
                 return Fault.throttle()
-            for task_id in self._task_ids(body):
-                if self.targeted.get(task_id):
-                    return self.targeted[task_id].popleft()
+            for named in [task_id] if task_id else self._task_ids(body):
+                if self.targeted.get(named):
+                    return self.targeted[named].popleft()
             if self.faults:
                 return self.faults.popleft()
             if self.fail_rate and self.rng.random() < self.fail_rate:
@@ -331,6 +362,21 @@ class SmsBackend:
             for key in ("state", "migproject", "enterprise_project_id")
             if key in query
         )
+
+    def consistency_result(self, task_id: str) -> dict[str, Any]:
+        """ShowConsistencyResult: a source registered without results has none; any other
+        task has its scripted checks, or one made up from its id."""
+        with self._lock:
+            self.lookups.append(task_id)
+        registered = {(source["current_task"] or {}).get("id"): source for source in self.sources}
+        if task_id in registered and not registered[task_id]["is_consistency_result_exist"]:
+            found: list[dict[str, Any]] = []
+        else:
+            found = self.checks.get(task_id) or [check_of(task_id)]
+        items: list[Any] = (
+            [json.dumps(check) for check in found] if self.result_shape == "strings" else found
+        )
+        return {"task_id": task_id, "result_list": items}
 
     # -- SMN -------------------------------------------------------------------------------
     def publish(self, project_id: str, topic_urn: str, body: bytes) -> str:

@@ -52,6 +52,9 @@ class SmsResponse:
             is_download=True,
         )
 
+    def show_consistency_result(self, call: Call) -> Answer:
+        return json_answer(self.backend.consistency_result(unquote(call.params["task_id"])))
+
     def list_servers(self, call: Call) -> Answer:
         query = dict(parse_qsl(call.request.query, keep_blank_values=True))
         count, page = self.backend.list_servers(query)

@@ -103,7 +103,7 @@ class Dispatcher(BaseHTTPRequestHandler):
         backend = self.backend
         if backend.latency:
             time.sleep(backend.latency)
-        fault = backend.next_fault(call.request.body)
+        fault = backend.next_fault(call.request.body, call.params.get("task_id"))
         if fault is not None and fault.kind == "drop":
             return None, fault
         if fault is not None and fault.kind == "hang":

@@ -17,6 +17,12 @@ URL_PATHS: tuple[tuple[str, re.Pattern[str], Service, str], ...] = (
     ),
     ("GET", re.compile(r"/v3/sources"), SmsResponse, "list_servers"),
     (
+        "GET",
+        re.compile(r"/v3/tasks/(?P<task_id>[^/]+)/consistency-result"),
+        SmsResponse,
+        "show_consistency_result",
+    ),
+    (
         "POST",
         re.compile(r"/v2/(?P<project_id>[^/]+)/notifications/topics/(?P<topic_urn>[^/]+)/publish"),
         SmnResponse,
