@@ -7,6 +7,7 @@ import codecs
 import io
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import PurePosixPath
+from typing import Any
 
 from sms_export.models import CHUNK_SIZE
 from sms_export.readers import workbook_errors
@@ -63,10 +64,23 @@ def merged_csv(keys: Sequence[str], open_export: Open) -> Iterator[bytes]:
 
 def merged_xlsx(keys: Sequence[str], open_export: Open) -> bytes:
     """One sheet: the first workbook's first sheet whole, the others' without the header."""
-    from openpyxl import Workbook, load_workbook
+    from openpyxl import Workbook
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet("results")
+    try:
+        _append_sheets(sheet, keys, open_export)
+    except NotMergeable:
+        sheet.close()  # (its rows stream to a temporary file, which this removes)
+        raise
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _append_sheets(sheet: Any, keys: Sequence[str], open_export: Open) -> None:
+    from openpyxl import load_workbook
+
     header: tuple[object, ...] | None = None
     for key in keys:
         name = PurePosixPath(key).name
@@ -90,6 +104,3 @@ def merged_xlsx(keys: Sequence[str], open_export: Open) -> bytes:
             raise  # (a ValueError too)
         except workbook_errors() as error:
             raise NotMergeable(f"{name} is not a readable workbook: {error}") from None
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()

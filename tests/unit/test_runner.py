@@ -347,3 +347,49 @@ def test_no_more_batches_run_at_once_than_max_concurrency() -> None:
     results = BatchRunner(slow, policy(clock), max_concurrency=3).run(batches(12))
     assert len(results) == 12
     assert most == 3
+
+
+# -- other calls under the same rules (the verdict lookups) ------------------------------------
+def test_other_calls_are_retried_and_their_failures_returned_not_raised() -> None:
+    clock = FakeClock()
+    answers: dict[str, list[Exception | str]] = {
+        "a": [CallFailed("500", "boom", retryable=True), "a-result"],
+        "b": [CallFailed("SMS.2252", "no such task")],
+    }
+
+    def lookup(name: str) -> str:
+        answer = answers[name].pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    runner = BatchRunner(ScriptedApi(clock), policy(clock), max_concurrency=2)
+    first, second = runner.call_each(["a", "b"], lookup)
+    assert (first.value, first.error, first.attempts) == ("a-result", None, 2)
+    assert (second.value, second.attempts) == (None, 1)
+    assert second.error is not None
+    assert second.error.code == "SMS.2252"
+    assert clock.sleeps == [2.0]  # one backoff, as an export would wait
+    assert runner.call_each([], lookup) == []
+
+
+def test_other_calls_are_not_started_past_the_deadline_nor_after_refused_credentials() -> None:
+    clock = FakeClock()
+    late = BatchRunner(
+        ScriptedApi(clock), policy(clock), 1, time_left=lambda: 10.0, margin_seconds=30.0
+    )
+    (tried,) = late.call_each(["a"], lambda name: pytest.fail("called past the deadline"))
+    assert (tried.attempts, tried.error and tried.error.code) == (0, "DeadlineReached")
+
+    refused = BatchRunner(ScriptedApi(clock), policy(clock), 1)
+    calls: list[str] = []
+
+    def lookup(name: str) -> str:
+        calls.append(name)
+        raise CredentialsRefused("APIGW.0301", "bad key", http_status=401)
+
+    first, second = refused.call_each(["a", "b"], lookup)
+    assert calls == ["a"]
+    assert (first.attempts, second.attempts) == (1, 0)
+    assert second.error is not None
+    assert second.error.code == "APIGW.0301"

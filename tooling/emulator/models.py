@@ -164,7 +164,8 @@ class SmsBackend:
     faults: deque[Fault] = field(default_factory=deque)
     # Random faults, besides the scripted ones: each call fails with this probability.
     fail_rate: float = 0.0
-    targeted: dict[str, deque[Fault]] = field(default_factory=dict)  # by task_id in the body
+    # By task id (in the body or the path) and action (None: any).
+    targeted: dict[tuple[str, str | None], deque[Fault]] = field(default_factory=dict)
     hang_seconds: float = 2.0
     # Throttling like the gateway: at most this many calls per second (0: no limit).
     rate_limit: float = 0.0
@@ -182,20 +183,23 @@ class SmsBackend:
         with self._lock:
             self.faults.extend(faults)
 
-    def inject_for(self, task_id: str, *faults: Fault) -> None:
+    def inject_for(self, task_id: str, *faults: Fault, action: str | None = None) -> None:
         """Faults for the next calls whose request names `task_id` (one batch, whatever
-        order the batches run in)."""
+        order the batches run in), of any action or only of `action`."""
         with self._lock:
-            self.targeted.setdefault(task_id, deque()).extend(faults)
+            self.targeted.setdefault((task_id, action), deque()).extend(faults)
 
-    def next_fault(self, body: bytes = b"", task_id: str | None = None) -> Fault | None:
+    def next_fault(
+        self, body: bytes = b"", task_id: str | None = None, action: str | None = None
+    ) -> Fault | None:
         """The fault for a call: by its body's task ids, or the task id in its path."""
         with self._lock:
             if self.rate_limit and self._over_rate():
                 return Fault.throttle()
             for named in [task_id] if task_id else self._task_ids(body):
-                if self.targeted.get(named):
-                    return self.targeted[named].popleft()
+                for key in ((named, action), (named, None)):
+                    if self.targeted.get(key):
+                        return self.targeted[key].popleft()
             if self.faults:
                 return self.faults.popleft()
             if self.fail_rate and self.rng.random() < self.fail_rate:

@@ -72,7 +72,7 @@ class Dispatcher(BaseHTTPRequestHandler):
                 self._send(request_id, error_answer(request_id, error))
                 return
             call = Call(request_id, access_key, request, params)
-            answer, fault = self._answer(call, getattr(service(backend), action))
+            answer, fault = self._answer(call, action, getattr(service(backend), action))
             if answer is None:
                 self.close_connection = True  # a dropped connection: no answer at all
                 return
@@ -96,14 +96,14 @@ class Dispatcher(BaseHTTPRequestHandler):
         return access_key
 
     def _answer(
-        self, call: Call, action: Callable[[Call], Answer]
+        self, call: Call, name: str, action: Callable[[Call], Answer]
     ) -> tuple[Answer | None, Fault | None]:
         """Every fault is applied here: latency, drops, hangs and error answers before the
         action (as the gateway would), cut downloads on the way out."""
         backend = self.backend
         if backend.latency:
             time.sleep(backend.latency)
-        fault = backend.next_fault(call.request.body, call.params.get("task_id"))
+        fault = backend.next_fault(call.request.body, call.params.get("task_id"), name)
         if fault is not None and fault.kind == "drop":
             return None, fault
         if fault is not None and fault.kind == "hang":
