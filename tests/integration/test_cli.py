@@ -226,7 +226,9 @@ def test_discover_lists_what_a_timer_would_export(emulator: EmulatorServer) -> N
     assert emulator.backend.calls == []  # nothing exported
 
 
-@pytest.mark.parametrize("command", ["validate", "export", "invoke", "emulator", "discover"])
+@pytest.mark.parametrize(
+    "command", ["validate", "export", "invoke", "emulator", "discover", "report"]
+)
 def test_every_command_shows_an_example(command: str) -> None:
     result = run(command, "--help")
     assert result.returncode == 0
@@ -252,3 +254,42 @@ def test_export_shows_a_live_progress_bar_on_a_terminal(
     assert "wave-2.csv: exporting" in result.stdout  # the bar's label, drawn on the tty
     assert "5/5" in result.stdout  # 74 rows fill a 10 KiB request
     assert '"sms-consistency-export outcome"' not in result.stdout  # hidden behind the bar
+
+
+@pytest.mark.usefixtures("verdicts")
+def test_export_ends_with_the_verdicts_and_report_renders_a_stored_outcome(
+    emulator: EmulatorServer, tmp_path: Path
+) -> None:
+    from emulator.models import differing_files
+
+    rows = triples(8)
+    source = tmp_path / "wave-3.csv"
+    source.write_text(csv_text(rows))
+    result = run("export", str(source), "--out", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    differing = [name for task, _, name in rows if differing_files(task)]
+    assert f"{len(differing)} of 8 sources differ, 0 unknown" in result.stdout
+    table = [
+        [cell.strip() for cell in line.split("│")]
+        for line in result.stdout.splitlines()
+        if line.strip().startswith("server-")
+    ]
+    assert [(name, verdict) for name, verdict, *_ in table[: len(differing)]] == [
+        (name, "inconsistent")
+        for name in sorted(differing, key=lambda name: -differing_files(rows[int(name[-5:])][0]))
+    ]  # the worst first
+    assert {verdict for _, verdict, *_ in table[len(differing) :]} == {"consistent"}
+
+    (stored,) = (tmp_path / "out").rglob("outcome.json")
+    page = tmp_path / "page.html"
+    rendered = run("report", str(stored), "--out", str(page))
+    assert rendered.returncode == 0, rendered.stderr
+    html = page.read_text(encoding="utf-8")
+    assert all(f"<td>{name}</td>" in html for _, _, name in rows)
+    assert html == (stored.parent / "report.html").read_text(encoding="utf-8")  # the same page
+
+    broken = tmp_path / "broken.json"
+    broken.write_text("{}")
+    refused = run("report", str(broken))
+    assert refused.returncode == 2
+    assert "is not a stored outcome" in refused.stderr

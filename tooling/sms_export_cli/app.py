@@ -18,7 +18,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from emulator import DEMO_ACCESS_KEY, DEMO_SECRET_KEY
-from sms_export_cli.reports import check_file, show, summary, valid_triples
+from sms_export_cli.reports import check_file, show, summary, valid_triples, verdicts
 from sms_export_cli.watch import Watch
 
 app = typer.Typer(
@@ -133,8 +133,38 @@ def export(
         with Watch(path.name, log) as watch, contextlib.redirect_stdout(function_log):
             outcomes.append((path, export_file(path, settings, watch)))
     summary(outcomes, console)
+    verdicts(outcomes, console)
     if not all(outcome.status == "succeeded" for _, outcome in outcomes):
         raise typer.Exit(EXIT_INCOMPLETE)
+
+
+@app.command()
+def report(
+    stored: Annotated[Path, typer.Argument(help="An outcome.json stored beside the exports.")],
+    out: Annotated[
+        Path | None, typer.Option(help="Where to write the page (default: report.html beside it).")
+    ] = None,
+) -> None:
+    """Render the report a person reads from a stored outcome, without any call.
+
+    Example:
+
+        sms-export report results/consistency-results/inline/…/outcome.json
+    """
+    from pydantic import ValidationError
+
+    from sms_export.models import Outcome
+    from sms_export.report import render
+
+    try:
+        outcome = Outcome.model_validate_json(stored.read_bytes())
+    except (OSError, ValidationError) as error:
+        why = escape(str(error))[:300]
+        log.print(f"[bold red]✗[/] {escape(str(stored))} is not a stored outcome: {why}")
+        raise typer.Exit(EXIT_UNUSABLE) from None
+    target = out or stored.with_name("report.html")
+    target.write_text(render(outcome), encoding="utf-8")
+    console.print(f"[bold green]✓[/] {escape(str(target))}")
 
 
 def plan_only(files: list[Path], settings: Any) -> int:

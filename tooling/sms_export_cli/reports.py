@@ -106,6 +106,51 @@ def summary(outcomes: list[tuple[Path, Outcome]], console: Console) -> None:
     console.print(table)
 
 
+VERDICT_COLOURS = {"inconsistent": "red", "unknown": "yellow", "consistent": "green"}
+VERDICTS_SHOWN = 50  # sources listed, the worst first; the report lists them all
+
+
+def verdicts(outcomes: list[tuple[Path, Outcome]], console: Console) -> None:
+    """Which sources differ: the verdict table, the worst first."""
+    table = Table(
+        "source",
+        "verdict",
+        "different",
+        "missing",
+        "extra",
+        "checked at",
+        "reason",
+        show_edge=False,
+    )
+    shown = listed = 0
+    for _, outcome in outcomes:
+        summary = outcome.consistency
+        if summary is None:
+            continue
+        listed += len(summary.sources)
+        for source in summary.sources[: VERDICTS_SHOWN - shown]:
+            shown += 1
+            colour = VERDICT_COLOURS[source.verdict]
+            table.add_row(
+                escape(source.source_name),
+                f"[{colour}]{source.verdict}[/]",
+                *(
+                    "" if count is None else str(count)
+                    for count in (source.different_files, source.missing_files, source.extra_files)
+                ),
+                source.checked_at or "",
+                escape(source.reason or ""),
+            )
+    if not listed:
+        return
+    console.print(table)
+    totals = [outcome.consistency for _, outcome in outcomes if outcome.consistency]
+    differ = sum(summary.inconsistent for summary in totals)
+    unknown = sum(summary.unknown for summary in totals)
+    more = f" (the first {shown} shown; see report.html)" if shown < listed else ""
+    console.print(f"{differ} of {listed} sources differ, {unknown} unknown{more}")
+
+
 def valid_triples(path: Path, limits: Limits, id_format: IdFormat) -> list[Triple]:
     with path.open("rb") as stream:
         rows = read_rows(stream, path.name, limits=limits)
