@@ -7,7 +7,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test unit lint package bench mutation sam clean
+.PHONY: run test unit lint package bench mutation sam screenshot clean
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ lint: $(STAMP)
 ## Benchmarks: a table of figures, each against a baseline measured beside it.
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+
+## docs/report-sample.png, the README's picture of report.html (needs chromium).
+screenshot: $(STAMP)
+	PYTHONPATH=function:tooling $(BIN)/python tooling/screenshot.py
 
 ## Mutation testing of the pure core and the runner; the record is bench/MUTATION.md.
 mutation: $(STAMP)

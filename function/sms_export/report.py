@@ -31,9 +31,12 @@ h1 { font-size: 1.4em; margin: 0 0 4px; } h2 { font-size: 1.15em; margin: 28px 0
 .scroll { overflow-x: auto; }
 table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid #e4e4e4;
-         vertical-align: top; overflow-wrap: anywhere; }
-th { background: #f4f4f4; font-weight: 600; }
-td.number { text-align: right; font-variant-numeric: tabular-nums; }
+         vertical-align: top; overflow-wrap: break-word; }
+th { background: #f4f4f4; font-weight: 600; white-space: nowrap; }
+th.number, td.number { text-align: right; font-variant-numeric: tabular-nums; }
+td.number, td.nowrap { white-space: nowrap; width: 1%; }
+td.id { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace;
+        font-size: 0.85em; min-width: 12em; }
 .inconsistent, .failed-batch { color: var(--bad); font-weight: 600; }
 .consistent, .exported { color: var(--good); }
 .unknown, .pending { color: var(--unknown); }
@@ -118,12 +121,13 @@ def _number(value: int | None) -> str:
 def _source_row(source: SourceVerdict) -> str:
     return (
         f"<tr><td>{escape(source.source_name)}</td>"
-        f'<td class="{source.verdict}">{source.verdict}</td>'
+        f'<td class="{source.verdict} nowrap">{source.verdict}</td>'
         f"{_number(source.different_files)}{_number(source.missing_files)}"
         f"{_number(source.extra_files)}{_number(source.total_files)}"
-        f"<td>{escape(source.checked_at or '')}</td>"
+        f'<td class="nowrap">{escape(source.checked_at or "")}</td>'
         f"<td>{escape(source.reason or '')}</td>"
-        f"<td>{escape(source.source_id)}</td><td>{escape(source.task_id)}</td></tr>"
+        f'<td class="id">{escape(source.source_id)}</td>'
+        f'<td class="id">{escape(source.task_id)}</td></tr>'
     )
 
 
