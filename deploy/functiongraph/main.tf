@@ -46,6 +46,7 @@ resource "huaweicloud_identity_role" "global" {
         Effect = "Allow"
         Action = [
           "sms:server:getBatchConsistencyResults",
+          "sms:server:getConsistencyCheckResult", # the verdict per source
           "sms:server:queryServer",
           "sms:server:list",
         ]
@@ -64,6 +65,12 @@ resource "huaweicloud_identity_role" "global" {
           "OBS:*:*:object:${local.bucket}/${var.export_prefix}*",
           "OBS:*:*:object:${local.bucket}/${var.failure_prefix}*",
         ]
+      },
+      {
+        # The exports are read back to merge them into one results file.
+        Effect   = "Allow"
+        Action   = ["obs:object:GetObject"]
+        Resource = ["OBS:*:*:object:${local.bucket}/${var.export_prefix}*"]
       },
       {
         Effect   = "Allow"

@@ -176,7 +176,7 @@ def test_the_queue_reports_partial_failures_and_has_a_dead_letter_queue() -> Non
         ),
         (
             "WriteExports",
-            ["s3:PutObject", "s3:AbortMultipartUpload"],
+            ["s3:PutObject", "s3:AbortMultipartUpload", "s3:GetObject"],  # merged: read back
             "${InputBucket.Arn}/${ExportPrefix}*",
         ),
     ],

@@ -93,6 +93,7 @@ def test_the_agency_grants_what_the_function_calls(tf: dict[str, Any]) -> None:
     policies = " ".join(role["policy"] for role in tf["huaweicloud_identity_role"].values())
     for action in (
         "sms:server:getBatchConsistencyResults",
+        "sms:server:getConsistencyCheckResult",
         "sms:server:queryServer",
         "obs:object:GetObject",
         "obs:object:PutObject",
@@ -152,6 +153,16 @@ def test_every_prefix_the_configuration_writes_to_is_granted(tf: dict[str, Any])
     ]
     for prefix in prefixes:
         assert any(f"${{local.bucket}}/${{{prefix}}}*" in grant for grant in grants), prefix
+
+
+def test_the_exports_can_be_read_back_to_be_merged(tf: dict[str, Any]) -> None:
+    reads = [
+        statement
+        for role in tf["huaweicloud_identity_role"].values()
+        for statement in role["policy"].split("{Effect")
+        if "obs:object:GetObject" in statement
+    ]
+    assert any("${local.bucket}/${var.export_prefix}*" in grant for grant in reads)
 
 
 def test_the_outcome_topic_exists_and_is_an_output(tf: dict[str, Any]) -> None:
