@@ -69,6 +69,9 @@ def main() -> int:
             outcome = index.handler(event, LambdaContext())
             section("returned by the handler")
             print(json.dumps(outcome, indent=2, ensure_ascii=False), flush=True)
+            section("which sources differ")
+            for source in (outcome.get("consistency") or {}).get("sources", []):
+                print(f"{source['verdict']:>12}  {source['source_name']}")
 
         section(
             f"stored in s3://{bucket}/{os.environ.get('EXPORT_PREFIX', 'consistency-results/')}"
