@@ -18,10 +18,9 @@ TARGET = ROOT / "docs" / "report-sample.png"
 
 
 def main() -> int:
+    import index
     from emulator import DEMO_ACCESS_KEY, DEMO_SECRET_KEY, EmulatorServer, SmsBackend
     from emulator.models import check_of
-
-    import index
     from localrun.contexts import LambdaContext
 
     browser = shutil.which("chromium")

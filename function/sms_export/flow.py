@@ -30,6 +30,7 @@ from sms_export.checkpoint import (
 )
 from sms_export.documents import complete
 from sms_export.errors import CallFailed, ConfigurationError, RetryLater, SmsExportError
+from sms_export.metrics import metrics_for
 from sms_export.models import (
     BatchResult,
     ConsistencySummary,
@@ -181,7 +182,11 @@ class Flow:
         outcome.duration_ms = round((time.monotonic() - started) * 1000)
         if attempt.destination is not None:
             outcome.stored_outcome = store_outcome(outcome, attempt.destination)
-        return report(outcome, attempt.secrets, topic_for(self.settings, attempt.signer))
+        reported = report(outcome, attempt.secrets, topic_for(self.settings, attempt.signer))
+        metrics = metrics_for(self.settings, self.invocation, attempt.signer)
+        if metrics is not None:
+            metrics.publish(reported)
+        return reported
 
     def export_input(self, source: Input, subject: Subject, attempt: Attempt) -> Outcome:
         """inputs → rows → valid batches → export → store; `attempt` keeps what is known

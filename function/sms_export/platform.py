@@ -25,6 +25,7 @@ class Invocation:
     project_id: str | None = None
     remaining_ms: Callable[[], int] | None = None  # None: no deadline (a local run)
     user_data: Callable[[str], str | None] | None = None  # FunctionGraph's getUserData
+    function_name: str = "sms-consistency-export"  # the deployed function's own name
 
     def seconds_left(self) -> float | None:
         return None if self.remaining_ms is None else self.remaining_ms() / 1000
@@ -112,6 +113,7 @@ def describe(context: Any) -> Invocation:
             _call(context, "getProjectID") or None,
             _guarded_remaining(context),
             _user_data(context),
+            _call(context, "getFunctionName") or Invocation.function_name,
         )
     request_id = getattr(context, "aws_request_id", None)
     if request_id:
@@ -119,5 +121,6 @@ def describe(context: Any) -> Invocation:
             "lambda",
             str(request_id),
             remaining_ms=_remaining(context, "get_remaining_time_in_millis"),
+            function_name=str(getattr(context, "function_name", "") or Invocation.function_name),
         )
     return Invocation("local", uuid.uuid4().hex)

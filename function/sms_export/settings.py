@@ -11,9 +11,19 @@ import os
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, Json, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    Json,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from sms_export.errors import ConfigurationError
+from sms_export.metrics import CES_NAMESPACE, MetricsMode
 from sms_export.models import IdFormat
 
 API_MAX_ITEMS = 200
@@ -73,6 +83,11 @@ class Settings(BaseModel):
     # What a timer or a Scheduled Event exports: ListServers filters, as JSON
     discover_filters: Json[dict[str, Any]] | None = None
 
+    # Metrics per input: "auto" is EMF on Lambda, Cloud Eye on FunctionGraph, none locally
+    metrics: MetricsMode = "auto"
+    metrics_namespace: str = "SmsExport.Consistency"
+    ces_endpoint: str | None = None  # overrides the region's Cloud Eye endpoint (an emulator)
+
     # Where the outcome is published: an SNS topic ARN or an SMN topic URN
     notify_topic: str | None = None
     smn_endpoint: str | None = None  # overrides the region's SMN endpoint (an emulator)
@@ -82,6 +97,19 @@ class Settings(BaseModel):
     def _prefix_is_a_folder(cls, value: str) -> str:
         value = value.lstrip("/")
         return value if not value or value.endswith("/") else value + "/"
+
+    @model_validator(mode="after")
+    def _namespace_fits_cloud_eye(self) -> Settings:
+        namespace = self.metrics_namespace
+        if self.metrics in ("auto", "ces") and not (
+            CES_NAMESPACE.fullmatch(namespace) and 3 <= len(namespace) <= 32
+        ):
+            raise ValueError(
+                "METRICS_NAMESPACE must be Cloud Eye's service.item form (a letter, then "
+                "letters, digits or _, on each side of one dot; 3 to 32 characters; not "
+                f"SYS., AGT. or SRE.), not {namespace!r}; or set METRICS=emf or off"
+            )
+        return self
 
     @field_validator("notify_topic")
     @classmethod

@@ -52,6 +52,7 @@ def test_code_at_the_root_and_dependencies_vendored_for_python_312(functiongraph
         "huaweicloudsdksms",
         "huaweicloudsdkcore",
         "huaweicloudsdksmn",
+        "huaweicloudsdkces",
         "pydantic",
         "pydantic_core",
         "boto3",

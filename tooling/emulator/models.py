@@ -7,6 +7,7 @@ import hashlib
 import io
 import json
 import random
+import re
 import threading
 import time
 from collections import deque
@@ -143,6 +144,59 @@ def check_of(task_id: str, finished_time: int = 1_764_547_200_000) -> dict[str, 
     }
 
 
+_CES_NAMESPACE = re.compile(r"[A-Za-z]\w*\.[A-Za-z]\w*")
+_CES_NAME = re.compile(r"[A-Za-z][\w-]{0,95}")
+_CES_DIMENSION = re.compile(r"[A-Za-z][\w-]{0,31}")
+
+
+def _metric_problem(item: Any, now_ms: float) -> str | None:
+    """Why Cloud Eye would refuse one metric data item, or None."""
+    metric = item.get("metric") if isinstance(item, dict) else None
+    if not isinstance(metric, dict):
+        return "each item needs a metric"
+    namespace = str(metric.get("namespace", ""))
+    dimensions = metric.get("dimensions") or []
+    collect_time, value, ttl = item.get("collect_time"), item.get("value"), item.get("ttl")
+    rules = [
+        (
+            bool(_CES_NAMESPACE.fullmatch(namespace)) and 3 <= len(namespace) <= 32,
+            f"invalid namespace {namespace!r}",
+        ),
+        (
+            namespace.split(".", maxsplit=1)[0].upper() not in ("SYS", "AGT", "SRE"),
+            f"namespace {namespace!r} is reserved",
+        ),
+        (
+            bool(_CES_NAME.fullmatch(str(metric.get("metric_name", "")))),
+            f"invalid metric_name {metric.get('metric_name')!r}",
+        ),
+        (1 <= len(dimensions) <= 4, "dimensions must hold 1 to 4 items"),
+        (
+            all(
+                isinstance(d, dict)
+                and _CES_DIMENSION.fullmatch(str(d.get("name", "")))
+                and 1 <= len(str(d.get("value", ""))) <= 256
+                for d in dimensions
+            ),
+            f"invalid dimensions {dimensions!r}",
+        ),
+        (
+            isinstance(ttl, int) and 1 <= ttl <= 604800,
+            "ttl must be 1 to 604800 seconds",
+        ),
+        (
+            isinstance(collect_time, int)
+            and now_ms - 3 * 86_400_000 < collect_time < now_ms + 600_000,
+            "collect_time must be within 3 days before and 10 minutes after now",
+        ),
+        (
+            isinstance(value, (int, float)) and not isinstance(value, bool),
+            "value must be a number",
+        ),
+    ]
+    return next((message for fits, message in rules if not fits), None)
+
+
 @dataclass
 class SmsBackend:
     """What the emulated SMS service and its gateway know and do."""
@@ -156,6 +210,7 @@ class SmsBackend:
     sources: list[dict[str, Any]] = field(default_factory=list)
     listings: list[dict[str, str]] = field(default_factory=list)  # query of each ListServers
     smn_messages: list[dict[str, Any]] = field(default_factory=list)  # SMN PublishMessage
+    metric_data: list[dict[str, Any]] = field(default_factory=list)  # Cloud Eye, as sent
     # ShowConsistencyResult: the checks of each task (default: one, from check_of), and
     # whether result_list holds them as objects or as JSON strings (the docs show both).
     checks: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
@@ -381,6 +436,25 @@ class SmsBackend:
             [json.dumps(check) for check in found] if self.result_shape == "strings" else found
         )
         return {"task_id": task_id, "result_list": items}
+
+    # -- Cloud Eye -------------------------------------------------------------------------
+    def put_metric_data(self, project_id: str, body: bytes) -> None:
+        """CreateMetricData: checks what Cloud Eye documents, keeps the data."""
+        if len(body) > 512 * 1024:
+            raise ApiError(400, "ces.0014", "The request body is larger than 512 KB")
+        try:
+            items = json.loads(body)
+        except ValueError:
+            raise ApiError(400, "ces.0014", "Invalid request body") from None
+        if not isinstance(items, list) or not items:
+            raise ApiError(400, "ces.0014", "The body must be a non-empty array")
+        now = time.time() * 1000
+        for item in items:
+            problem = _metric_problem(item, now)
+            if problem:
+                raise ApiError(400, "ces.0014", problem)
+        with self._lock:
+            self.metric_data.extend({"project_id": project_id, **item} for item in items)
 
     # -- SMN -------------------------------------------------------------------------------
     def publish(self, project_id: str, topic_urn: str, body: bytes) -> str:

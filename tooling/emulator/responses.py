@@ -70,3 +70,12 @@ class SmnResponse:
             unquote(call.params["project_id"]), unquote(call.params["topic_urn"]), call.request.body
         )
         return json_answer({"request_id": call.request_id, "message_id": message_id})
+
+
+class CesResponse:
+    def __init__(self, backend: SmsBackend) -> None:
+        self.backend = backend
+
+    def create_metric_data(self, call: Call) -> Answer:
+        self.backend.put_metric_data(unquote(call.params["project_id"]), call.request.body)
+        return Answer(201, b"")

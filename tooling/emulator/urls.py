@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from emulator.responses import SmnResponse, SmsResponse
+from emulator.responses import CesResponse, SmnResponse, SmsResponse
 
-Service = type[SmsResponse] | type[SmnResponse]
+Service = type[SmsResponse] | type[SmnResponse] | type[CesResponse]
 
 URL_PATHS: tuple[tuple[str, re.Pattern[str], Service, str], ...] = (
     (
@@ -27,6 +27,12 @@ URL_PATHS: tuple[tuple[str, re.Pattern[str], Service, str], ...] = (
         re.compile(r"/v2/(?P<project_id>[^/]+)/notifications/topics/(?P<topic_urn>[^/]+)/publish"),
         SmnResponse,
         "publish_message",
+    ),
+    (
+        "POST",
+        re.compile(r"/V1\.0/(?P<project_id>[^/]+)/metric-data"),
+        CesResponse,
+        "create_metric_data",
     ),
 )
 
