@@ -52,6 +52,8 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     # A lookup per exported source would double the calls of tests about exports; the
     # tests of verdicts (and of the samples and the command line) ask for it: `verdicts`.
     monkeypatch.setenv("CONSISTENCY_SUMMARY", "false")
+    # Cloud Eye is never the real one: the emulator's (below), else a port that refuses.
+    monkeypatch.setenv("CES_ENDPOINT", "http://127.0.0.1:9")
     monkeypatch.setattr(credentials, "_secrets", {})  # warm-start cache: one per test
 
 
@@ -70,6 +72,7 @@ def backend() -> SmsBackend:
 def emulator(backend: SmsBackend, monkeypatch: pytest.MonkeyPatch) -> Iterator[EmulatorServer]:
     with EmulatorServer(backend) as server:
         monkeypatch.setenv("SMS_ENDPOINT", server.endpoint)
+        monkeypatch.setenv("CES_ENDPOINT", server.endpoint)
         monkeypatch.setenv("CLOUD_SDK_AK", ACCESS_KEY)
         monkeypatch.setenv("CLOUD_SDK_SK", SECRET_KEY)
         yield server

@@ -234,9 +234,13 @@ class SmsBackend:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     # -- scripting -------------------------------------------------------------------------
-    def inject(self, *faults: Fault) -> None:
+    def inject(self, *faults: Fault, action: str | None = None) -> None:
+        """Faults for the next calls, of any action or only of `action`."""
         with self._lock:
-            self.faults.extend(faults)
+            if action is None:
+                self.faults.extend(faults)
+            else:
+                self.targeted.setdefault(("*", action), deque()).extend(faults)
 
     def inject_for(self, task_id: str, *faults: Fault, action: str | None = None) -> None:
         """Faults for the next calls whose request names `task_id` (one batch, whatever
@@ -251,10 +255,10 @@ class SmsBackend:
         with self._lock:
             if self.rate_limit and self._over_rate():
                 return Fault.throttle()
-            for named in [task_id] if task_id else self._task_ids(body):
-                for key in ((named, action), (named, None)):
-                    if self.targeted.get(key):
-                        return self.targeted[key].popleft()
+            named = [task_id] if task_id else self._task_ids(body)
+            for key in [("*", action)] + [(n, a) for n in named for a in (action, None)]:
+                if self.targeted.get(key):
+                    return self.targeted[key].popleft()
             if self.faults:
                 return self.faults.popleft()
             if self.fail_rate and self.rng.random() < self.fail_rate:

@@ -272,6 +272,7 @@ def emulator(
         typer.echo(f"SMS emulator on {server.endpoint}")
         typer.echo(
             f"export SMS_ENDPOINT={server.endpoint} SMN_ENDPOINT={server.endpoint} "
+            f"CES_ENDPOINT={server.endpoint} "
             f"CLOUD_SDK_AK={access_key} CLOUD_SDK_SK={secret_key}"
         )
         sys.stdout.flush()
