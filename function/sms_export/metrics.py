@@ -58,6 +58,11 @@ def dimensions(outcome: Outcome, function_name: str) -> dict[str, str]:
     return {"FunctionName": function_name, "Trigger": outcome.trigger}
 
 
+# Each metric is published per trigger and for the function as a whole: an alarm names
+# every dimension of the series it watches, and one alarm should see every trigger.
+DIMENSION_SETS = (("FunctionName", "Trigger"), ("FunctionName",))
+
+
 def emf_document(
     outcome: Outcome, namespace: str, function_name: str, now_ms: int
 ) -> dict[str, object]:
@@ -70,7 +75,7 @@ def emf_document(
             "CloudWatchMetrics": [
                 {
                     "Namespace": namespace,
-                    "Dimensions": [sorted(named)],
+                    "Dimensions": [list(names) for names in DIMENSION_SETS],
                     "Metrics": [{"Name": m.name, "Unit": m.unit} for m in found],
                 }
             ],
@@ -113,20 +118,24 @@ class CesMetrics:
             MetricsDimension,
         )
 
-        named = [
-            MetricsDimension(name=name, value=_ces_value(value))
-            for name, value in sorted(dimensions(outcome, self.function_name).items())
-        ]
+        named = dimensions(outcome, self.function_name)
         now = _now_ms()
         body = [
             CreateMetricDataRequestBody(
-                metric=MetricInfo(namespace=self.namespace, metric_name=m.name, dimensions=named),
+                metric=MetricInfo(
+                    namespace=self.namespace,
+                    metric_name=m.name,
+                    dimensions=[
+                        MetricsDimension(name=name, value=_ces_value(named[name])) for name in names
+                    ],
+                ),
                 ttl=CES_TTL_SECONDS,
                 collect_time=now,
                 value=m.value,
                 unit=CES_UNITS[m.unit],
                 type="int",
             )
+            for names in DIMENSION_SETS
             for m in measurements(outcome)
         ]
         try:

@@ -55,7 +55,7 @@ def test_lambda_writes_one_emf_document_per_input(
     (document,) = emf_lines(capsys.readouterr().out)
     (directive,) = document["_aws"]["CloudWatchMetrics"]
     assert directive["Namespace"] == "SmsExport.Consistency"
-    assert directive["Dimensions"] == [["FunctionName", "Trigger"]]
+    assert directive["Dimensions"] == [["FunctionName", "Trigger"], ["FunctionName"]]
     assert {m["Name"] for m in directive["Metrics"]} == METRICS
     assert (document["FunctionName"], document["Trigger"]) == ("sms-consistency-export", "direct")
     assert (document["RowsReceived"], document["RowsRejected"], document["RowsExported"]) == (
@@ -77,13 +77,14 @@ def test_functiongraph_puts_cloud_eye_metrics_signed_by_its_agency(
     values = {item["metric"]["metric_name"]: item["value"] for item in data}
     assert values["RowsExported"] == 8
     assert values["SourcesInconsistent"] == outcome["consistency"]["inconsistent"]
-    first = data[0]
-    assert first["project_id"] == agency.project_id
-    assert first["metric"]["namespace"] == "SmsExport.Consistency"
-    assert first["metric"]["dimensions"] == [
-        {"name": "FunctionName", "value": "sms-consistency-export"},
-        {"name": "Trigger", "value": "direct"},
-    ]
+    assert len(data) == 2 * len(values)  # each per trigger, and for the whole function
+    assert {item["project_id"] for item in data} == {agency.project_id}
+    assert {item["metric"]["namespace"] for item in data} == {"SmsExport.Consistency"}
+    function = {"name": "FunctionName", "value": "sms-consistency-export"}
+    assert {json.dumps(item["metric"]["dimensions"]) for item in data} == {
+        json.dumps([function, {"name": "Trigger", "value": "direct"}]),
+        json.dumps([function]),
+    }
     assert emulator.backend.auth_failures == []  # the gateway's signature check passed
     assert emf_lines(capsys.readouterr().out) == []  # FunctionGraph: no EMF
 

@@ -69,13 +69,13 @@ def test_the_emf_document_follows_the_specification(consistency: bool) -> None:
     (directive,) = metadata["CloudWatchMetrics"]
     assert re.fullmatch(r"[^:].{0,254}", directive["Namespace"])
     assert not directive["Namespace"].startswith("AWS/")
-    (dimension_set,) = directive["Dimensions"]
-    assert len(dimension_set) <= 30
-    for name in dimension_set:  # every dimension a root member holding a string
+    by_trigger, whole = directive["Dimensions"]  # per trigger, and for the function
+    assert (by_trigger, whole) == (["FunctionName", "Trigger"], ["FunctionName"])
+    for name in by_trigger:  # every dimension a root member holding a string
         value = document[name]
         assert isinstance(value, str)
         assert 1 <= len(value) <= 1024
-    assert {name: document[name] for name in dimension_set} == {
+    assert {name: document[name] for name in by_trigger} == {
         "FunctionName": "fn-1",
         "Trigger": "storage",
     }
