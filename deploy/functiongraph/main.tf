@@ -84,14 +84,21 @@ resource "huaweicloud_identity_role" "global" {
 resource "huaweicloud_identity_role" "project" {
   name        = "${var.name}-project"
   type        = "XA"
-  description = "SMS consistency export: publish outcomes"
+  description = "SMS consistency export: publish outcomes and metrics"
   policy = jsonencode({
     Version = "1.1"
-    Statement = [{
-      Effect   = "Allow"
-      Action   = ["smn:topic:publish"]
-      Resource = ["SMN:*:*:topic:${huaweicloud_smn_topic.outcomes.name}"]
-    }]
+    Statement = [
+      {
+        Effect   = "Allow"
+        Action   = ["smn:topic:publish"]
+        Resource = ["SMN:*:*:topic:${huaweicloud_smn_topic.outcomes.name}"]
+      },
+      {
+        # Each input's metrics, as Cloud Eye custom metrics.
+        Effect = "Allow"
+        Action = ["ces:metricData:create"]
+      },
+    ]
   })
 }
 
@@ -134,7 +141,10 @@ resource "huaweicloud_fgs_function" "export" {
     STORAGE_REGION   = var.region
     EXPORT_BUCKET    = local.bucket
     EXPORT_PREFIX    = var.export_prefix
-    NOTIFY_TOPIC     = huaweicloud_smn_topic.outcomes.topic_urn
+    NOTIFY_TOPIC      = huaweicloud_smn_topic.outcomes.topic_urn
+    METRICS           = "ces"
+    METRICS_NAMESPACE = var.metrics_namespace
+    CES_ENDPOINT      = "https://ces.${var.region}.myhuaweicloud.com" # the function's region
   })
   # Secrets only here: encrypted at rest, read through context.getUserData.
   encrypted_user_data = jsonencode(local.keys)
@@ -196,5 +206,58 @@ resource "huaweicloud_fgs_async_invoke_configuration" "export" {
       prefix  = var.failure_prefix
       expires = 30
     })
+  }
+}
+
+# Alarms on the metrics each input puts to Cloud Eye (per function), to the outcome topic.
+resource "huaweicloud_ces_alarmrule" "failed_batches" {
+  alarm_name        = "${var.name}-failed-batches"
+  alarm_description = "Batches failed to export; see the outcome's batches and outcome.json"
+  metric {
+    namespace = var.metrics_namespace
+  }
+  resources {
+    dimensions {
+      name  = "FunctionName"
+      value = huaweicloud_fgs_function.export.name
+    }
+  }
+  condition {
+    metric_name         = "BatchesFailed"
+    period              = 300
+    filter              = "sum"
+    comparison_operator = ">"
+    value               = 0
+    count               = 1
+  }
+  alarm_actions {
+    type              = "notification"
+    notification_list = [huaweicloud_smn_topic.outcomes.topic_urn]
+  }
+}
+
+resource "huaweicloud_ces_alarmrule" "inconsistent_sources" {
+  alarm_name        = "${var.name}-inconsistent-sources"
+  alarm_description = "Sources whose target differs; see the outcome's consistency and report.html"
+  metric {
+    namespace = var.metrics_namespace
+  }
+  resources {
+    dimensions {
+      name  = "FunctionName"
+      value = huaweicloud_fgs_function.export.name
+    }
+  }
+  condition {
+    metric_name         = "SourcesInconsistent"
+    period              = 300
+    filter              = "sum"
+    comparison_operator = ">"
+    value               = 0
+    count               = 1
+  }
+  alarm_actions {
+    type              = "notification"
+    notification_list = [huaweicloud_smn_topic.outcomes.topic_urn]
   }
 }

@@ -76,3 +76,9 @@ variable "failure_prefix" {
   type        = string
   default     = "failed-invocations/"
 }
+
+variable "metrics_namespace" {
+  description = "Cloud Eye namespace of the function's metrics (service.item) and of its alarms"
+  type        = string
+  default     = "SmsExport.Consistency"
+}

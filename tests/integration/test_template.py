@@ -207,3 +207,34 @@ def test_listing_publishing_and_the_secret_are_scoped() -> None:
 def test_no_real_secret_is_in_the_template() -> None:
     secret = load()["Resources"]["HuaweiCredentials"]["Properties"]["SecretString"]
     assert secret == '{"ak": "", "sk": ""}'
+
+
+@pytest.mark.parametrize(
+    ("alarm", "metric"),
+    [("FailedBatchesAlarm", "BatchesFailed"), ("InconsistentSourcesAlarm", "SourcesInconsistent")],
+)
+def test_alarms_watch_the_functions_metrics_and_tell_the_outcome_topic(
+    alarm: str, metric: str
+) -> None:
+    from sms_export.metrics import DIMENSION_SETS
+
+    template = load()
+    properties = template["Resources"][alarm]["Properties"]
+    assert properties["MetricName"] == metric
+    assert properties["Namespace"] == {"Ref": "MetricsNamespace"}
+    # The alarm's series is one the function writes: its namespace and dimensions.
+    variables = function()["Environment"]["Variables"]
+    assert variables["METRICS"] == "emf"
+    assert variables["METRICS_NAMESPACE"] == {"Ref": "MetricsNamespace"}
+    names = [dimension["Name"] for dimension in properties["Dimensions"]]
+    assert tuple(names) in DIMENSION_SETS
+    assert properties["Dimensions"] == [
+        {"Name": "FunctionName", "Value": {"Ref": "ExportFunction"}}
+    ]
+    assert (properties["ComparisonOperator"], properties["Threshold"]) == (
+        "GreaterThanThreshold",
+        0,
+    )
+    assert properties["Statistic"] == "Sum"
+    assert properties["TreatMissingData"] == "notBreaching"
+    assert properties["AlarmActions"] == [{"Ref": "OutcomeTopic"}]

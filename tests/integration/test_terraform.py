@@ -169,3 +169,35 @@ def test_the_outcome_topic_exists_and_is_an_output(tf: dict[str, Any]) -> None:
     assert "outcomes" in tf["huaweicloud_smn_topic"]
     outputs = {name: body for block in configuration()["output"] for name, body in block.items()}
     assert outputs["outcome_topic_urn"]["value"] == ("${huaweicloud_smn_topic.outcomes.topic_urn}")
+
+
+@pytest.mark.parametrize(
+    ("rule", "metric"),
+    [("failed_batches", "BatchesFailed"), ("inconsistent_sources", "SourcesInconsistent")],
+)
+def test_cloud_eye_alarm_rules_watch_the_functions_metrics(
+    tf: dict[str, Any], rule: str, metric: str
+) -> None:
+    from sms_export.metrics import DIMENSION_SETS
+
+    alarm = tf["huaweicloud_ces_alarmrule"][rule]
+    (watched,) = alarm["metric"]
+    assert watched["namespace"] == "${var.metrics_namespace}"
+    (condition,) = alarm["condition"]
+    assert condition["metric_name"] == metric
+    assert (condition["comparison_operator"], condition["value"]) == (">", 0)
+    assert condition["filter"] == "sum"
+    (resource,) = alarm["resources"]
+    dimensions = resource["dimensions"]
+    assert tuple(d["name"] for d in dimensions) in DIMENSION_SETS
+    assert dimensions[0]["value"] == "${huaweicloud_fgs_function.export.name}"
+    (action,) = alarm["alarm_actions"]
+    assert action["type"] == "notification"
+    assert action["notification_list"] == ["${huaweicloud_smn_topic.outcomes.topic_urn}"]
+    # …and the function writes that series, signed by an agency allowed to.
+    function = tf["huaweicloud_fgs_function"]["export"]
+    assert 'METRICS = "ces"' in function["user_data"]
+    assert "METRICS_NAMESPACE = var.metrics_namespace" in function["user_data"]
+    assert 'CES_ENDPOINT = "https://ces.${var.region}.myhuaweicloud.com"' in function["user_data"]
+    policies = " ".join(role["policy"] for role in tf["huaweicloud_identity_role"].values())
+    assert "ces:metricData:create" in policies
