@@ -3,7 +3,7 @@ CloudWatch Embedded Metric Format on Lambda, Cloud Eye custom metrics on Functio
 
 EMF is written here, not with Powertools' Metrics: the format is one JSON object per line
 (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html),
-and Powertools' import alone (about 41 ms) would cost a quarter of the cold start's budget.
+and Powertools would add a dependency and 7.5 ms to the cold start (README, "Metrics").
 """
 
 from __future__ import annotations
