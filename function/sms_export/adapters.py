@@ -8,7 +8,7 @@ from functools import cached_property
 from sms_export.models import HuaweiCredentials
 from sms_export.settings import Settings
 from sms_export.sms import SmsApi
-from sms_export.storage import ObjectStorage, make_s3_client
+from sms_export.storage import ObjectStorage, Storage
 
 
 class Adapters:
@@ -21,7 +21,11 @@ class Adapters:
         return SmsApi(self.settings, self.signer)
 
     @cached_property
-    def storage(self) -> ObjectStorage:
-        return ObjectStorage(
-            lambda: make_s3_client(self.settings, self.signer), self.settings.storage_scheme
-        )
+    def storage(self) -> Storage:
+        """OBS through its own SDK where STORAGE_ENDPOINT names it (FunctionGraph, whose
+        package carries no boto3), else S3 through boto3."""
+        if self.settings.storage_endpoint:
+            from sms_export.obs import ObsStorage
+
+            return ObsStorage(self.settings.storage_endpoint, self.signer)
+        return ObjectStorage()

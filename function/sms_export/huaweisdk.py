@@ -22,26 +22,29 @@ def build_client(
     endpoints: list[str],
     timeout: tuple[float, float],
     project_id: str | None = None,
+    signer: Any = None,
 ) -> Any:
-    """A client signing with `credentials` (BasicCredentials: SmsClient accepts no other)."""
+    """A client signing with `credentials`: BasicCredentials (SmsClient accepts no other),
+    unless the service wants its own kind, given as `signer` (OBS's ObsCredentials)."""
     report_libraries()
     from huaweicloudsdkcore.auth.credentials import BasicCredentials
     from huaweicloudsdkcore.http.http_config import HttpConfig
 
-    basic = BasicCredentials(
-        credentials.access_key.get_secret_value(),
-        credentials.secret_key.get_secret_value(),
-        project_id or credentials.project_id,
-    )
-    if credentials.security_token is not None:
-        basic = basic.with_security_token(credentials.security_token.get_secret_value())
+    if signer is None:
+        signer = BasicCredentials(
+            credentials.access_key.get_secret_value(),
+            credentials.secret_key.get_secret_value(),
+            project_id or credentials.project_id,
+        )
+        if credentials.security_token is not None:
+            signer = signer.with_security_token(credentials.security_token.get_secret_value())
     config = HttpConfig.get_default_config()
     config.timeout = timeout
     config.retry_times = 0  # retries are ours: the SDK's never retry a POST on 429
     # Endpoints, not a region: a region without a project id costs an IAM lookup per AK.
     return (
         client_class.new_builder()
-        .with_credentials(basic)
+        .with_credentials(signer)
         .with_http_config(config)
         .with_endpoints(endpoints)
         .build()

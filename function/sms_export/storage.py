@@ -13,8 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 
 from sms_export.errors import CallFailed, InputError
-from sms_export.models import CHUNK_SIZE, HuaweiCredentials
-from sms_export.settings import Settings
+from sms_export.models import CHUNK_SIZE
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -41,6 +40,27 @@ class ExportStore(Protocol):
     def open(self, key: str) -> StoredObject:
         """A stored export, streamed (to merge the exports into one file)."""
         ...
+
+
+class Storage(Protocol):
+    """An object store: S3 through boto3 (ObjectStorage), or OBS through its own SDK."""
+
+    scheme: str
+
+    def uri(self, bucket: str, key: str) -> str: ...
+
+    def open(self, bucket: str, key: str, version_id: str | None = None) -> StoredObject: ...
+
+    def put(
+        self,
+        bucket: str,
+        key: str,
+        chunks: Iterable[bytes],
+        content_type: str,
+        filename: str | None,
+    ) -> StoredExport: ...
+
+    def list(self, bucket: str, prefix: str) -> dict[str, int]: ...
 
 
 class ChunkReader(io.RawIOBase):
@@ -130,45 +150,21 @@ def _error_code(error: Exception) -> str:
     return type(error).__name__
 
 
-def make_s3_client(settings: Settings, obs_credentials: HuaweiCredentials | None) -> S3Client:
-    """An S3 client; for OBS (STORAGE_ENDPOINT set) it signs with the Huawei credentials."""
+def make_s3_client() -> S3Client:
     import boto3
     from botocore.config import Config
 
-    access_key = secret_key = session_token = None
-    if settings.storage_endpoint and obs_credentials is not None:
-        access_key = obs_credentials.access_key.get_secret_value()
-        secret_key = obs_credentials.secret_key.get_secret_value()
-        token = obs_credentials.security_token
-        session_token = token.get_secret_value() if token else None
-    if settings.storage_endpoint:
-        # What OBS needs: virtual-hosted addressing, SigV4, and no flexible checksums.
-        config = Config(
-            signature_version="s3v4",
-            s3={"addressing_style": "virtual"},
-            request_checksum_calculation="when_required",
-            response_checksum_validation="when_required",
-            retries={"mode": "standard"},
-        )
-    else:
-        config = Config(retries={"mode": "standard"})
-    return boto3.client(
-        "s3",
-        endpoint_url=settings.storage_endpoint,
-        region_name=settings.storage_region,
-        config=config,
-        aws_access_key_id=access_key,
-        aws_secret_access_key=secret_key,
-        aws_session_token=session_token,
-    )
+    return boto3.client("s3", config=Config(retries={"mode": "standard"}))
 
 
 class ObjectStorage:
-    """Reads inputs and writes exports; the client is made on first use (boto3 is heavy)."""
+    """S3 through boto3: reads inputs and writes exports; the client is made on first use
+    (boto3 is heavy)."""
 
-    def __init__(self, make_client: Callable[[], S3Client], scheme: str = "s3") -> None:
+    scheme = "s3"
+
+    def __init__(self, make_client: Callable[[], S3Client] = make_s3_client) -> None:
         self._make_client = make_client
-        self.scheme = scheme
 
     @cached_property
     def client(self) -> S3Client:
@@ -201,6 +197,24 @@ class ObjectStorage:
         revision = response.get("VersionId") or response.get("ETag", "").strip('"') or None
         return StoredObject(stream, response.get("ContentType"), revision)
 
+    def list(self, bucket: str, prefix: str) -> dict[str, int]:
+        """Every key under `prefix` and its size."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            pages = self.client.get_paginator("list_objects_v2").paginate(
+                Bucket=bucket, Prefix=prefix
+            )
+            return {
+                item["Key"]: item["Size"] for page in pages for item in page.get("Contents", [])
+            }
+        except (ClientError, BotoCoreError) as error:
+            raise CallFailed(
+                "StorageListFailed",
+                f"Cannot list {self.uri(bucket, prefix)}: {_error_code(error)}",
+                retryable=True,
+            ) from None
+
     def put(
         self,
         bucket: str,
@@ -232,7 +246,7 @@ class ObjectStorage:
 
 @dataclass(frozen=True)
 class BucketExports:
-    storage: ObjectStorage
+    storage: Storage
     bucket: str
 
     def put(
@@ -244,25 +258,10 @@ class BucketExports:
         return self.storage.open(self.bucket, key)
 
     def existing(self, prefix: str) -> dict[str, StoredExport]:
-        from botocore.exceptions import BotoCoreError, ClientError
-
-        found: dict[str, StoredExport] = {}
-        try:
-            pages = self.storage.client.get_paginator("list_objects_v2").paginate(
-                Bucket=self.bucket, Prefix=prefix
-            )
-            for page in pages:
-                for item in page.get("Contents", []):
-                    found[item["Key"]] = StoredExport(
-                        self.storage.uri(self.bucket, item["Key"]), item["Size"], "", None
-                    )
-        except (ClientError, BotoCoreError) as error:
-            raise CallFailed(
-                "StorageListFailed",
-                f"Cannot list {self.storage.uri(self.bucket, prefix)}: {_error_code(error)}",
-                retryable=True,
-            ) from None
-        return found
+        return {
+            key: StoredExport(self.storage.uri(self.bucket, key), size, "", None)
+            for key, size in self.storage.list(self.bucket, prefix).items()
+        }
 
 
 @dataclass(frozen=True)

@@ -6,19 +6,12 @@ import json
 from collections import Counter
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
-import boto3
 import pytest
-from moto.server import ThreadedMotoServer
-from pydantic import SecretStr
 
 import index
 from emulator import EmulatorServer
 from localrun.contexts import FunctionGraphContext, LambdaContext
-from sms_export.models import HuaweiCredentials
-from sms_export.settings import Settings
-from sms_export.storage import make_s3_client
 from tests.support import (
     ACCESS_KEY,
     EVENTS,
@@ -217,65 +210,3 @@ def test_secrets_never_leak(
         assert SECRET_KEY not in text
         assert ACCESS_KEY not in text
     assert outcome["batches"][0]["error_code"] == "APIGW.0301"
-
-
-def test_obs_settings_work_end_to_end_with_the_agency_credentials(
-    emulator: EmulatorServer, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """FunctionGraph's classic OBS trigger; storage through an S3-compatible endpoint
-    (moto's server standing in for OBS) with the client settings OBS needs."""
-    monkeypatch.delenv("CLOUD_SDK_AK")
-    monkeypatch.delenv("CLOUD_SDK_SK")
-    emulator.backend.credentials = {"AGENCY-AK": "AGENCY-SK"}
-    context = FunctionGraphContext(
-        access_key="AGENCY-AK", secret_key="AGENCY-SK", security_token="AGENCY-TOKEN"
-    )
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    try:
-        _, port = server.get_host_and_port()
-        endpoint = f"http://127.0.0.1:{port}"
-        monkeypatch.setenv("STORAGE_ENDPOINT", endpoint)
-        monkeypatch.setenv("STORAGE_REGION", "cn-north-4")
-        s3 = boto3.client("s3", endpoint_url=endpoint, region_name="cn-north-4")
-        s3.create_bucket(
-            Bucket="sms-input-obs",
-            CreateBucketConfiguration={"LocationConstraint": "cn-north-4"},  # type: ignore[typeddict-item]
-        )
-        sample = (EVENTS / "tasks.csv").read_bytes()
-        s3.put_object(Bucket="sms-input-obs", Key="incoming/wave 1/tasks.csv", Body=sample)
-        outcome = index.handler(load_event("obs-upload.json"), context)
-        stored = s3.list_objects_v2(Bucket="sms-input-obs", Prefix="consistency-results/")
-    finally:
-        server.stop()
-    assert outcome["input"] == "obs://sms-input-obs/incoming/wave 1/tasks.csv"
-    assert outcome["status"] == "partial"
-    (batch,) = outcome["batches"]
-    assert batch["export"].startswith("obs://sms-input-obs/consistency-results/")
-    names = sorted(item["Key"].rsplit("/", 1)[1] for item in stored["Contents"])
-    assert names[0].startswith("batch-000001-000003-")  # the three valid rows of tasks.csv
-    assert names[1:] == ["outcome.json", "rejected.csv", "report.html", "results.csv"]
-
-
-def test_obs_requests_are_virtual_hosted_sigv4_with_the_security_token() -> None:
-    settings = Settings(
-        storage_endpoint="https://obs.cn-north-4.myhuaweicloud.com", storage_region="cn-north-4"
-    )
-    agency = HuaweiCredentials(
-        SecretStr("AGENCY-AK"), SecretStr("AGENCY-SK"), SecretStr("AGENCY-TOKEN")
-    )
-    client = make_s3_client(settings, agency)
-    url = urlsplit(
-        client.generate_presigned_url(
-            "get_object", Params={"Bucket": "sms-input-obs", "Key": "in/a b+c.csv"}
-        )
-    )
-    query = parse_qs(url.query)
-    assert url.netloc == "sms-input-obs.obs.cn-north-4.myhuaweicloud.com"
-    assert url.path == "/in/a%20b%2Bc.csv"
-    assert query["X-Amz-Algorithm"] == ["AWS4-HMAC-SHA256"]
-    assert query["X-Amz-Credential"][0].startswith("AGENCY-AK/")
-    assert query["X-Amz-Security-Token"] == ["AGENCY-TOKEN"]
-    config = vars(client.meta.config)  # botocore-stubs lag behind these two options
-    assert config["request_checksum_calculation"] == "when_required"
-    assert config["response_checksum_validation"] == "when_required"

@@ -198,6 +198,26 @@ def _metric_problem(item: Any, now_ms: float) -> str | None:
 
 
 @dataclass
+class ObsObject:
+    data: bytes
+    content_type: str
+    etag: str
+
+
+@dataclass
+class ObsBucket:
+    """A bucket: an object bucket, or a parallel file system ("POSIX", which refuses
+    ListObjectsV2, as the function must never need it)."""
+
+    objects: dict[str, ObsObject] = field(default_factory=dict)
+    kind: Literal["OBJECT", "POSIX"] = "OBJECT"
+
+
+class ObsError(ApiError):
+    """An OBS error answer: XML, with OBS's own code."""
+
+
+@dataclass
 class SmsBackend:
     """What the emulated SMS service and its gateway know and do."""
 
@@ -211,6 +231,8 @@ class SmsBackend:
     listings: list[dict[str, str]] = field(default_factory=list)  # query of each ListServers
     smn_messages: list[dict[str, Any]] = field(default_factory=list)  # SMN PublishMessage
     metric_data: list[dict[str, Any]] = field(default_factory=list)  # Cloud Eye, as sent
+    obs_buckets: dict[str, ObsBucket] = field(default_factory=dict)
+    obs_requests: list[dict[str, Any]] = field(default_factory=list)  # method, bucket, headers
     # ShowConsistencyResult: the checks of each task (default: one, from check_of), and
     # whether result_list holds them as objects or as JSON strings (the docs show both).
     checks: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
@@ -440,6 +462,42 @@ class SmsBackend:
             [json.dumps(check) for check in found] if self.result_shape == "strings" else found
         )
         return {"task_id": task_id, "result_list": items}
+
+    # -- OBS -------------------------------------------------------------------------------
+    def create_bucket(self, name: str, kind: Literal["OBJECT", "POSIX"] = "OBJECT") -> None:
+        self.obs_buckets[name] = ObsBucket(kind=kind)
+
+    def put_obs_object(self, bucket: str, key: str, data: bytes, content_type: str = "") -> str:
+        etag = hashlib.md5(data, usedforsecurity=False).hexdigest()
+        self._bucket(bucket).objects[key] = ObsObject(data, content_type, etag)
+        return etag
+
+    def get_obs_object(self, bucket: str, key: str) -> ObsObject:
+        found = self._bucket(bucket).objects.get(key)
+        if found is None:
+            raise ObsError(404, "NoSuchKey", "The specified key does not exist.")
+        return found
+
+    def list_obs_objects(
+        self, bucket: str, query: Mapping[str, str]
+    ) -> tuple[list[tuple[str, ObsObject]], bool]:
+        """ListObjects (v1): keys after `marker` under `prefix`, at most `max-keys`."""
+        found = self._bucket(bucket)
+        if "list-type" in query and found.kind == "POSIX":
+            raise ObsError(400, "NotSupported", "ListObjectsV2 is not supported for this bucket")
+        limit = int(query.get("max-keys") or 1000)
+        if not 1 <= limit <= 1000:
+            raise ObsError(400, "InvalidArgument", "max-keys must be 1 to 1000")
+        prefix, marker = query.get("prefix", ""), query.get("marker", "")
+        keys = sorted(k for k in found.objects if k.startswith(prefix) and k > marker)
+        return [(key, found.objects[key]) for key in keys[:limit]], len(keys) > limit
+
+    def _bucket(self, name: str) -> ObsBucket:
+        if not re.fullmatch(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", name):
+            raise ObsError(400, "InvalidBucketName", "The specified bucket is not valid.")
+        if name not in self.obs_buckets:
+            raise ObsError(404, "NoSuchBucket", "The specified bucket does not exist.")
+        return self.obs_buckets[name]
 
     # -- Cloud Eye -------------------------------------------------------------------------
     def put_metric_data(self, project_id: str, body: bytes) -> None:

@@ -14,9 +14,10 @@ from types import TracebackType
 from typing import ClassVar
 from urllib.parse import urlsplit
 
+from emulator import obs_signing
 from emulator.exceptions import NO_SUCH_API, ApiError, SignatureRejected
 from emulator.models import Fault, SmsBackend
-from emulator.responses import Answer, Call, json_answer
+from emulator.responses import Answer, Call, ObsResponse, json_answer, obs_error
 from emulator.signing import SignedRequest, verify
 from emulator.urls import route
 
@@ -47,6 +48,9 @@ class Dispatcher(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         self._dispatch()
 
+    def do_PUT(self) -> None:
+        self._dispatch()
+
     def _dispatch(self) -> None:
         request_id = uuid.uuid4().hex
         url = urlsplit(self.path)
@@ -58,21 +62,28 @@ class Dispatcher(BaseHTTPRequestHandler):
             headers={name.lower(): value for name, value in self.headers.items()},
             body=self.rfile.read(length) if length else b"",
         )
-        found = route(self.command, url.path)
+        # A proxied request names its host in the URL; a direct one in its Host header.
+        found = route(self.command, url.netloc or self.headers.get("Host", ""), url.path)
         if found is None:
             self._send(request_id, error_answer(request_id, NO_SUCH_API))
             return
         service, action, params = found
+        obs = service is ObsResponse
+        errors = obs_error if obs else error_answer
         backend = self.backend
         backend.enter()
         try:
             try:
-                access_key = self._authenticate(request)
+                access_key = (
+                    self._authenticate_obs(request, params["bucket"])
+                    if obs
+                    else self._authenticate(request)
+                )
             except ApiError as error:
-                self._send(request_id, error_answer(request_id, error))
+                self._send(request_id, errors(request_id, error))
                 return
             call = Call(request_id, access_key, request, params)
-            answer, fault = self._answer(call, action, getattr(service(backend), action))
+            answer, fault = self._answer(call, action, getattr(service(backend), action), errors)
             if answer is None:
                 self.close_connection = True  # a dropped connection: no answer at all
                 return
@@ -83,6 +94,19 @@ class Dispatcher(BaseHTTPRequestHandler):
             self._send(request_id, answer, cut=fault is not None and fault.kind == "cut")
         finally:
             backend.leave()
+
+    def _authenticate_obs(self, request: SignedRequest, bucket: str) -> str:
+        backend = self.backend
+        with backend._lock:
+            backend.obs_requests.append(
+                {"method": request.method, "bucket": bucket, "path": request.path,
+                 "query": request.query, "headers": dict(request.headers)}
+            )  # fmt: skip
+        try:
+            return obs_signing.verify(request, bucket, backend.credentials)
+        except SignatureRejected as rejection:
+            backend.auth_failures.append(rejection)
+            raise ApiError(403, rejection.error_code, rejection.error_msg) from None
 
     def _authenticate(self, request: SignedRequest) -> str:
         backend = self.backend
@@ -96,7 +120,11 @@ class Dispatcher(BaseHTTPRequestHandler):
         return access_key
 
     def _answer(
-        self, call: Call, name: str, action: Callable[[Call], Answer]
+        self,
+        call: Call,
+        name: str,
+        action: Callable[[Call], Answer],
+        errors: Callable[[str, ApiError], Answer],
     ) -> tuple[Answer | None, Fault | None]:
         """Every fault is applied here: latency, drops, hangs and error answers before the
         action (as the gateway would), cut downloads on the way out."""
@@ -113,7 +141,7 @@ class Dispatcher(BaseHTTPRequestHandler):
                 raise ApiError(fault.status, fault.error_code, fault.error_msg)
             return action(call), fault
         except ApiError as error:
-            return error_answer(call.request_id, error), fault
+            return errors(call.request_id, error), fault
 
     def _send(self, request_id: str, answer: Answer, cut: bool = False) -> None:
         self.send_response(answer.status)

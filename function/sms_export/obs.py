@@ -1,0 +1,156 @@
+"""OBS through Huawei's own OBS SDK (`huaweicloudsdkobs`, on the core the SMS SDK already
+loads): what FunctionGraph reads its uploads from and stores its exports in, without boto3.
+
+It signs with OBS's own signature and `x-obs-security-token` (the agency's temporary
+credentials), addresses buckets as virtual hosts, streams downloads, and lists with
+ListObjects (v1, with a marker), which parallel file system buckets support too.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterable, Iterator
+from functools import cached_property
+from typing import Any
+
+from sms_export.errors import CallFailed, InputError
+from sms_export.huaweisdk import build_client
+from sms_export.models import CHUNK_SIZE, HuaweiCredentials
+from sms_export.storage import ChunkReader, StoredExport, StoredObject
+
+LIST_PAGE = 1000  # ListObjects' most
+# Failures no later try can fix (a bucket that cannot exist, a key too long); the rest (a
+# missing bucket, a refused permission, 5xx, the network) may be fixed before a retry.
+PERMANENT = {"InvalidBucketName", "KeyTooLongError", "InvalidArgument", "InvalidURI"}
+_XML_CODE = re.compile(r"<Code>([^<]+)</Code>")
+
+
+class _Upload(io.BytesIO):
+    """What PutObject accepts: a file-like object opened "rb" (the SDK checks `mode`)."""
+
+    mode = "rb"
+
+
+def obs_code(error: Exception) -> str:
+    """OBS's own error code: the SDK keeps only the HTTP status, and the XML as the message."""
+    found = _XML_CODE.search(str(getattr(error, "error_msg", "") or ""))
+    if found:
+        return found.group(1)
+    status = getattr(error, "status_code", None)
+    return str(status) if status else type(error).__name__
+
+
+def _transient(error: Exception) -> bool:
+    return obs_code(error) not in PERMANENT
+
+
+class ObsStorage:
+    """Reads inputs and writes exports on OBS; the client is made on first use."""
+
+    scheme = "obs"
+
+    def __init__(self, endpoint: str, credentials: HuaweiCredentials) -> None:
+        self._endpoint = endpoint
+        self._credentials = credentials
+
+    @cached_property
+    def client(self) -> Any:
+        from huaweicloudsdkobs.v1 import ObsClient
+        from huaweicloudsdkobs.v1.obs_credentials import ObsCredentials
+
+        credentials = self._credentials
+        token = credentials.security_token
+        signer = ObsCredentials(
+            credentials.access_key.get_secret_value(),
+            credentials.secret_key.get_secret_value(),
+            token.get_secret_value() if token else None,
+        )
+        return build_client(ObsClient, credentials, [self._endpoint], (10.0, 60.0), signer=signer)
+
+    def uri(self, bucket: str, key: str) -> str:
+        return f"obs://{bucket}/{key}"
+
+    def open(self, bucket: str, key: str, version_id: str | None = None) -> StoredObject:
+        """Stream an object; it is never read whole into memory."""
+        from huaweicloudsdkobs.v1 import GetObjectRequest
+
+        uri = self.uri(bucket, key)
+        request = GetObjectRequest(bucket_name=bucket, object_key=key, version_id=version_id)
+        received: list[Any] = []
+        try:
+            response = self.client.get_object(request)
+            response.consume_download_stream(received.append)  # the raw requests.Response
+        except Exception as error:  # the SDK's and requests' errors alike
+            raise _unreadable(uri, error) from None
+        (raw,) = received
+
+        def chunks() -> Iterator[bytes]:
+            try:
+                yield from raw.iter_content(CHUNK_SIZE)
+            except OSError as error:
+                raise _unreadable(uri, error) from None
+            finally:
+                raw.close()
+
+        stream = io.BufferedReader(ChunkReader(chunks()), CHUNK_SIZE)
+        revision = response.x_obs_version_id or (response.e_tag or "").strip('"') or None
+        return StoredObject(stream, raw.headers.get("Content-Type"), revision)
+
+    def put(
+        self,
+        bucket: str,
+        key: str,
+        chunks: Iterable[bytes],
+        content_type: str,
+        filename: str | None,
+    ) -> StoredExport:
+        """Store the whole content or nothing: it is gathered first, so a download cut
+        midway never becomes an object. (The SDK's PutObject sets no Content-Type.)"""
+        from huaweicloudsdkobs.v1 import PutObjectRequest
+
+        uri = self.uri(bucket, key)
+        upload = _Upload(b"".join(chunks))
+        size = len(upload.getbuffer())
+        try:
+            self.client.put_object(
+                PutObjectRequest(stream=upload, bucket_name=bucket, object_key=key)
+            )
+        except Exception as error:  # the SDK's and requests' errors alike
+            raise CallFailed(
+                "StorageWriteFailed",
+                f"Cannot store {uri}: {obs_code(error)}",
+                retryable=_transient(error),
+            ) from None
+        return StoredExport(uri, size, content_type, filename)
+
+    def list(self, bucket: str, prefix: str) -> dict[str, int]:
+        """Every key under `prefix` and its size: ListObjects pages, by marker."""
+        from huaweicloudsdkobs.v1 import ListObjectsRequest
+
+        found: dict[str, int] = {}
+        marker = None
+        while True:
+            request = ListObjectsRequest(
+                bucket_name=bucket, prefix=prefix, marker=marker, max_keys=LIST_PAGE
+            )
+            try:
+                page = self.client.list_objects(request)
+            except Exception as error:  # the SDK's and requests' errors alike
+                raise CallFailed(
+                    "StorageListFailed",
+                    f"Cannot list {self.uri(bucket, prefix)}: {obs_code(error)}",
+                    retryable=_transient(error),
+                ) from None
+            contents = page.contents or []
+            for item in contents:
+                found[item.key] = int(item.size or 0)
+            if not page.is_truncated or not contents:
+                return found
+            marker = page.next_marker or contents[-1].key
+
+
+def _unreadable(uri: str, error: Exception) -> InputError:
+    return InputError(
+        "InputUnreadable", f"Cannot read {uri}: {obs_code(error)}", retryable=_transient(error)
+    )
