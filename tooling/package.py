@@ -1,7 +1,8 @@
 """`make package`: dist/functiongraph.zip for FunctionGraph's Python runtime.
 
 The zip holds the code at its root (FunctionGraph's handler is `index.handler`) and the
-pinned runtime requirements, vendored as manylinux wheels for the chosen Python. It holds
+pinned runtime requirements but boto3 (Lambda's), vendored as manylinux wheels for the
+chosen Python. It holds
 no tests and no caches, and the same inputs always give the same bytes: entries are
 sorted, timestamps and permissions fixed, nothing is compiled.
 
@@ -28,7 +29,20 @@ FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 LEFT_OUT = {"__pycache__", "bin"}  # caches, and console scripts nobody can run there
 
 
-def vendor(target: Path, python: str | None) -> None:
+# Lambda's own: FunctionGraph reaches OBS through Huawei's OBS SDK, so the zip carries no
+# boto3, botocore or s3transfer (21 MB of the 24 it was).
+LAMBDA_ONLY = {"boto3"}
+
+
+def functiongraph_requirements(target: Path) -> Path:
+    lines = (ROOT / "requirements.txt").read_text(encoding="utf-8").splitlines()
+    kept = [line for line in lines if line.split("==")[0].strip() not in LAMBDA_ONLY]
+    path = target / "requirements-functiongraph.txt"
+    path.write_text("\n".join(kept) + "\n", encoding="utf-8")
+    return path
+
+
+def vendor(target: Path, requirements: Path, python: str | None) -> None:
     command = [
         sys.executable,
         "-m",
@@ -40,7 +54,7 @@ def vendor(target: Path, python: str | None) -> None:
         "--target",
         str(target),
         "--requirement",
-        str(ROOT / "requirements.txt"),
+        str(requirements),
     ]
     if python is not None:
         command += [
@@ -77,8 +91,9 @@ def write_zip(root: Path, output: Path) -> None:
 
 def build(output: Path, python: str | None) -> Path:
     with tempfile.TemporaryDirectory(prefix="functiongraph-") as work:
-        staging = Path(work)
-        vendor(staging, python)
+        staging = Path(work) / "code"
+        staging.mkdir()
+        vendor(staging, functiongraph_requirements(Path(work)), python)
         shutil.copy2(FUNCTION / "index.py", staging / "index.py")
         shutil.copytree(
             FUNCTION / "sms_export",

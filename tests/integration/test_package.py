@@ -53,11 +53,13 @@ def test_code_at_the_root_and_dependencies_vendored_for_python_312(functiongraph
         "huaweicloudsdkcore",
         "huaweicloudsdksmn",
         "huaweicloudsdkces",
+        "huaweicloudsdkobs",
         "pydantic",
         "pydantic_core",
-        "boto3",
         "openpyxl",
     } <= roots
+    assert not roots & {"boto3", "botocore", "s3transfer"}  # OBS has its own SDK
+    assert functiongraph_zip.stat().st_size <= 10 * 1024 * 1024
     compiled = [e for e in entries if e.startswith("pydantic_core/") and e.endswith(".so")]
     assert compiled
     assert all("cpython-312-x86_64-linux-gnu" in entry for entry in compiled)
@@ -131,3 +133,106 @@ def test_the_unpacked_package_runs_a_direct_event_in_a_clean_interpreter(
     assert outcome["status"] == "succeeded"
     assert outcome["rows"]["exported"] == 3
     assert len(emulator.backend.calls) == 1
+
+
+# -- each runtime's zip, unpacked, on that runtime's Python, as FunctionGraph runs it --------
+RUNTIME_CHECK = """
+import json, sys
+code = sys.argv[1]
+sys.path.insert(0, code)
+import index
+
+
+class Context:  # FunctionGraph's getters, with an agency
+    def __init__(self, ak, sk, token):
+        self.keys = (ak, sk, token)
+    def getRequestID(self): return "fg-request-1"
+    def getRemainingTimeInMilliSeconds(self): return 290000
+    def getRunningTimeInSeconds(self): return 300
+    def getSecurityAccessKey(self): return self.keys[0]
+    def getSecuritySecretKey(self): return self.keys[1]
+    def getSecurityToken(self): return self.keys[2]
+    def getProjectID(self): return "0123456789abcdef0123456789abcdef"
+    def getUserData(self, key, default=None): return default
+    def getFunctionName(self): return "sms-consistency-export"
+
+
+event = json.load(sys.stdin)
+outcome = index.handler(event, Context("AGENCY-AK", "AGENCY-SK", "AGENCY-TOKEN"))
+loaded = sorted(name for name in sys.modules if name.split(".")[0] in ("boto3", "botocore"))
+assert not loaded, loaded
+for name, module in list(sys.modules.items()):
+    path = getattr(module, "__file__", None) or ""
+    if name.split(".")[0].startswith("huaweicloudsdk") and not path.startswith(code):
+        raise AssertionError(f"{name} came from {path}")
+print(json.dumps(outcome))
+"""
+
+
+def runtime_python(version: str) -> Path | None:
+    """FunctionGraph's runtime's Python on this machine: on PATH, else through pyenv."""
+    import shutil
+
+    found = shutil.which(f"python{version}")
+    candidates = [Path(found)] if found else []
+    pyenv = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
+    candidates += sorted(pyenv.glob(f"{version}.*/bin/python{version}"), reverse=True)
+    for candidate in candidates:
+        works = subprocess.run([str(candidate), "-c", "pass"], capture_output=True, check=False)
+        if works.returncode == 0:
+            return candidate
+    return None
+
+
+@pytest.mark.parametrize("version", ["3.10", "3.12"])
+def test_each_runtimes_zip_runs_an_obs_upload_on_that_runtimes_python(
+    version: str,
+    functiongraph_zip: Path,
+    emulator: EmulatorServer,
+    tmp_path: Path,
+) -> None:
+    """The zip built for the runtime, unpacked, in `python -I -S` of that version (no
+    site-packages: nothing but the zip), exports an OBS upload through the OBS SDK to the
+    emulator's OBS, signed by the agency, with no boto3 anywhere."""
+    python = runtime_python(version)
+    if python is None:
+        if os.environ.get("REQUIRE_RUNTIMES"):
+            pytest.fail(f"no Python {version} here and REQUIRE_RUNTIMES is set (CI)")
+        pytest.skip(f"needs Python {version} (on PATH or through pyenv)")
+    archive = (
+        functiongraph_zip if version == "3.12" else build(tmp_path / "fg.zip", "--python", version)
+    )
+    code = tmp_path / "code"
+    with zipfile.ZipFile(archive) as opened:
+        opened.extractall(code)
+    emulator.backend.credentials = {"AGENCY-AK": "AGENCY-SK"}
+    emulator.backend.create_bucket("sms-input-obs")
+    sample = (ROOT / "events" / "tasks.csv").read_bytes()
+    emulator.backend.put_obs_object("sms-input-obs", "incoming/wave 1/tasks.csv", sample)
+    environment = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(tmp_path),
+        "SMS_ENDPOINT": emulator.endpoint,
+        "CES_ENDPOINT": emulator.endpoint,
+        "STORAGE_ENDPOINT": "http://obs.cn-north-4.myhuaweicloud.com",
+        "HTTP_PROXY": emulator.endpoint,  # the emulator stands in for OBS's host
+        "NO_PROXY": "127.0.0.1,localhost",
+    }
+    result = subprocess.run(
+        [str(python), "-I", "-S", "-c", RUNTIME_CHECK, str(code)],
+        input=json.dumps(load_event("obs-upload.json")),
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=180,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    outcome = json.loads(result.stdout.strip().splitlines()[-1])
+    assert (outcome["status"], outcome["rows"]["exported"]) == ("partial", 3)
+    stored = emulator.backend.obs_buckets["sms-input-obs"].objects
+    assert any(key.startswith("consistency-results/") for key in stored)
+    assert emulator.backend.auth_failures == []
+    assert {item["metric"]["metric_name"] for item in emulator.backend.metric_data} >= {
+        "RowsExported"
+    }
