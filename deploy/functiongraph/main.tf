@@ -138,7 +138,6 @@ resource "huaweicloud_fgs_function" "export" {
   user_data = jsonencode({
     SMS_REGION       = var.sms_region
     STORAGE_ENDPOINT = local.obs_endpoint
-    STORAGE_REGION   = var.region
     EXPORT_BUCKET    = local.bucket
     EXPORT_PREFIX    = var.export_prefix
     NOTIFY_TOPIC      = huaweicloud_smn_topic.outcomes.topic_urn

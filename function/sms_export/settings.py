@@ -73,12 +73,12 @@ class Settings(BaseModel):
     # After the exports: ask SMS for each exported source's newest consistency check
     consistency_summary: bool = True
 
-    # Where exports go: a bucket (S3, or OBS through STORAGE_ENDPOINT) or a local folder
+    # Where exports go: a bucket (S3, or OBS through STORAGE_ENDPOINT and OBS's own SDK) or a
+    # local folder
     export_bucket: str | None = None
     export_prefix: str = "consistency-results/"
     export_dir: str | None = None
     storage_endpoint: str | None = None
-    storage_region: str | None = None
 
     # What a timer or a Scheduled Event exports: ListServers filters, as JSON
     discover_filters: Json[dict[str, Any]] | None = None
