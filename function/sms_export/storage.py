@@ -157,6 +157,15 @@ def make_s3_client() -> S3Client:
     return boto3.client("s3", config=Config(retries={"mode": "standard"}))
 
 
+def _stream_uploads() -> Any:
+    """A stream goes up in parts held in memory: the smallest S3 takes (5 MB), one at a
+    time, instead of 8 MB parts read ahead by ten threads."""
+    from boto3.s3.transfer import TransferConfig
+
+    part = 5 * 1024 * 1024
+    return TransferConfig(multipart_threshold=part, multipart_chunksize=part, use_threads=False)
+
+
 class ObjectStorage:
     """S3 through boto3: reads inputs and writes exports; the client is made on first use
     (boto3 is heavy)."""
@@ -233,6 +242,7 @@ class ObjectStorage:
                 bucket,
                 key,
                 ExtraArgs={"ContentType": content_type, **_content_disposition(filename)},
+                Config=_stream_uploads(),
             )
         except (ClientError, BotoCoreError, S3UploadFailedError) as error:
             # A missing bucket or a refused permission may be fixed before the retry.
