@@ -209,35 +209,23 @@ resource "huaweicloud_fgs_async_invoke_configuration" "export" {
 }
 
 # Alarms on the metrics each input puts to Cloud Eye (per function), to the outcome topic.
-resource "huaweicloud_ces_alarmrule" "failed_batches" {
-  alarm_name        = "${var.name}-failed-batches"
-  alarm_description = "Batches failed to export; see the outcome's batches and outcome.json"
-  metric {
-    namespace = var.metrics_namespace
-  }
-  resources {
-    dimensions {
-      name  = "FunctionName"
-      value = huaweicloud_fgs_function.export.name
+locals {
+  alarms = {
+    failed_batches = {
+      metric      = "BatchesFailed"
+      description = "Batches failed to export; see the outcome's batches and outcome.json"
     }
-  }
-  condition {
-    metric_name         = "BatchesFailed"
-    period              = 300
-    filter              = "sum"
-    comparison_operator = ">"
-    value               = 0
-    count               = 1
-  }
-  alarm_actions {
-    type              = "notification"
-    notification_list = [huaweicloud_smn_topic.outcomes.topic_urn]
+    inconsistent_sources = {
+      metric      = "SourcesInconsistent"
+      description = "Sources whose target differs; see the outcome's consistency and report.html"
+    }
   }
 }
 
-resource "huaweicloud_ces_alarmrule" "inconsistent_sources" {
-  alarm_name        = "${var.name}-inconsistent-sources"
-  alarm_description = "Sources whose target differs; see the outcome's consistency and report.html"
+resource "huaweicloud_ces_alarmrule" "alarms" {
+  for_each          = local.alarms
+  alarm_name        = "${var.name}-${replace(each.key, "_", "-")}"
+  alarm_description = each.value.description
   metric {
     namespace = var.metrics_namespace
   }
@@ -248,7 +236,7 @@ resource "huaweicloud_ces_alarmrule" "inconsistent_sources" {
     }
   }
   condition {
-    metric_name         = "SourcesInconsistent"
+    metric_name         = each.value.metric
     period              = 300
     filter              = "sum"
     comparison_operator = ">"

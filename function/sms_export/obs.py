@@ -117,11 +117,7 @@ class ObsStorage:
                 PutObjectRequest(stream=upload, bucket_name=bucket, object_key=key)
             )
         except Exception as error:  # the SDK's and requests' errors alike
-            raise CallFailed(
-                "StorageWriteFailed",
-                f"Cannot store {uri}: {obs_code(error)}",
-                retryable=_transient(error),
-            ) from None
+            raise _failed("StorageWriteFailed", f"Cannot store {uri}", error) from None
         return StoredExport(uri, size, content_type, filename)
 
     def list(self, bucket: str, prefix: str) -> dict[str, int]:
@@ -137,17 +133,18 @@ class ObsStorage:
             try:
                 page = self.client.list_objects(request)
             except Exception as error:  # the SDK's and requests' errors alike
-                raise CallFailed(
-                    "StorageListFailed",
-                    f"Cannot list {self.uri(bucket, prefix)}: {obs_code(error)}",
-                    retryable=_transient(error),
-                ) from None
+                where = f"Cannot list {self.uri(bucket, prefix)}"
+                raise _failed("StorageListFailed", where, error) from None
             contents = page.contents or []
             for item in contents:
                 found[item.key] = int(item.size or 0)
             if not page.is_truncated or not contents:
                 return found
             marker = page.next_marker or contents[-1].key
+
+
+def _failed(code: str, what: str, error: Exception) -> CallFailed:
+    return CallFailed(code, f"{what}: {obs_code(error)}", retryable=_transient(error))
 
 
 def _unreadable(uri: str, error: Exception) -> InputError:

@@ -180,11 +180,14 @@ def test_cloud_eye_alarm_rules_watch_the_functions_metrics(
 ) -> None:
     from sms_export.metrics import DIMENSION_SETS
 
-    alarm = tf["huaweicloud_ces_alarmrule"][rule]
+    (alarms,) = [block["alarms"] for block in configuration()["locals"] if "alarms" in block]
+    assert alarms[rule]["metric"] == metric
+    alarm = tf["huaweicloud_ces_alarmrule"]["alarms"]
+    assert alarm["for_each"] == "${local.alarms}"
     (watched,) = alarm["metric"]
     assert watched["namespace"] == "${var.metrics_namespace}"
     (condition,) = alarm["condition"]
-    assert condition["metric_name"] == metric
+    assert condition["metric_name"] == "${each.value.metric}"
     assert (condition["comparison_operator"], condition["value"]) == (">", 0)
     assert condition["filter"] == "sum"
     (resource,) = alarm["resources"]
