@@ -35,6 +35,8 @@ MODULES = (
     "replies",
     "runner",
     "retry",
+    "consistency",
+    "report",
 )
 # mutmut's statuses: a timeout or a crash (a mutant looping until MemoryError, say) is
 # the tests noticing; a mutant no unit test reaches ("no tests") is a survivor.

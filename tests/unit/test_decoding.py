@@ -154,3 +154,31 @@ def _is_utf8(data: bytes) -> bool:
     except UnicodeDecodeError:
         return False
     return True
+
+
+def test_one_utf8_name_that_also_decodes_as_gbk_is_enough_before_the_gbk_rows() -> None:
+    """No decoding error gives this file away: only the UTF-8 run before the first byte
+    that fails as UTF-8 does."""
+    short = UTF8_ROW.replace("数据库主机", "主机")
+    head = (TEXT_HEADER + short).encode()
+    data = head + GBK_ROW.encode("gbk")
+    assert data.decode("gb18030")  # it would be read, as mojibake
+    gbk_at = len(head) + GBK_ROW.encode("gbk").index("文".encode("gbk"))
+    assert refusal(data) == mixed(head.index("主".encode()), gbk_at)
+
+
+def test_a_utf8_header_at_byte_0_then_gbk_rows_is_refused() -> None:
+    header = "任务ID,源端ID,源端名称\n".encode()
+    assert refusal(header + GBK_ROW.encode("gbk")) == mixed(
+        0, len(header) + GBK_ROW.encode("gbk").index("文".encode("gbk"))
+    )
+
+
+def test_gbk_names_that_happen_to_be_two_byte_utf8_are_not_taken_for_utf8() -> None:
+    """一 is D2 BB in GBK, which is also UTF-8 (a Cyrillic letter): two-byte characters
+    alone are no evidence."""
+    rows = [GBK_ROW.replace("文件服务器", "一"), GBK_ROW]
+    data = (TEXT_HEADER + "".join(rows)).encode("gbk")
+    assert "一".encode("gbk").decode("utf-8")
+    read = list(read_rows(io.BytesIO(data), "gbk.csv"))
+    assert [row.fields["source_name"] for row in read] == ["一", "文件服务器"]

@@ -5,7 +5,15 @@ from __future__ import annotations
 from html.parser import HTMLParser
 
 from sms_export.consistency import summarise, unknown
-from sms_export.models import BatchResult, Outcome, Rejection, SourceVerdict, Triple
+from sms_export.models import (
+    BatchResult,
+    Outcome,
+    Problem,
+    Rejection,
+    RowCounts,
+    SourceVerdict,
+    Triple,
+)
 from sms_export.report import render
 
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
@@ -72,6 +80,7 @@ def sample_outcome(name: str = "web-01") -> Outcome:
                 error_msg=name,
             ),
         ],
+        rows=RowCounts(received=4, valid=3, rejected=1, exported=2),
         rejected=[Rejection(row=7, reason=f"source_id is empty ({name})")],
         consistency=summarise([fine, differing, lost]),
         results="s3://bucket/out/results.csv",
@@ -123,3 +132,66 @@ def test_a_page_without_verdicts_or_batches_still_renders() -> None:
     assert "Batches" not in page.text
     assert "Sources, the worst first" not in page.text
     assert "outcome.json" in page.text
+
+
+def test_the_page_reads_top_to_bottom_as_a_person_needs_it() -> None:
+    """Every word a person reads, in order: the heading, the totals, the sources worst
+    first with their counts, the rejected rows, the batches with their files."""
+    outcome = sample_outcome()
+    outcome.batches[0].part, outcome.batches[0].resumed = "2-1", True
+    outcome.results, outcome.results_reason = None, "nothing was exported"
+    page = Page()
+    page.feed(render(outcome))
+    dash = "\u2013"
+    assert page.text == [
+        "Consistency report: s3://bucket/in/web-01.csv",  # the title
+        "Consistency report",
+        "partial",
+        "s3://bucket/in/web-01.csv · trigger storage · request request-1",
+        *("4", "rows received", "2", "exported", "1", "rejected", "0", "duplicates"),
+        *("1", "sources that differ", "1", "consistent", "1", "unknown"),
+        "Sources, the worst first",
+        *("source", "verdict", "different", "missing on target", "extra on target", "files"),
+        *("checked at (UTC)", "reason", "source id", "task id"),
+        *("web-01", "inconsistent", "3", "1", "0", "1,500", "2025-12-01T00:00:00Z"),
+        *("s-2", "t-2"),
+        *("cache-01", "unknown", "the lookup failed: 500 (boom)", "s-3", "t-3"),
+        *("db-01", "consistent", "3", "1", "0", "1,500", "2025-12-01T00:00:00Z"),
+        *("s-2", "t-2"),
+        *("Rejected rows (1)", "row", "reason", "7", "source_id is empty (web-01)"),
+        *("Batches", "batch", "rows", "status", "file", "problem"),
+        *("1.2-1", f"1{dash}2", "exported (earlier run)"),
+        "batch-000001-000002-0123456789abcdef.csv",
+        *("2", f"3{dash}3", "failed", "SMS.2252: web-01"),
+        *("Files", "All results in one file: nothing was exported"),
+        *("Rejected rows:", "rejected.csv", "The complete record:", "outcome.json"),
+    ]
+    classes = [value for name, value in page.attributes if name == "class"]
+    assert classes[0] == "status partial"  # the badge's colour
+    verdicts = [c for c in classes if c and c.endswith(" nowrap") and c != "nowrap"]
+    assert verdicts == ["inconsistent nowrap", "unknown nowrap", "consistent nowrap"]
+    batch_statuses = [c for c in classes if c in ("exported", "failed-batch", "pending")]
+    assert batch_statuses == ["exported", "failed-batch"]  # the batches' colours
+
+
+def test_a_failed_input_shows_its_error_and_says_no_source_was_checked() -> None:
+    outcome = Outcome(
+        status="failed",
+        trigger="direct",
+        input="inline",
+        request_id="r",
+        error=Problem(code="NoRows", message="inline holds no rows to export."),
+        consistency=summarise([]),
+    )
+    page = Page()
+    page.feed(render(outcome))
+    assert page.text[:6] == [
+        "Consistency report: inline",
+        "Consistency report",
+        "failed",
+        "inline · trigger direct · request r",
+        "NoRows: inline holds no rows to export.",
+        "0",
+    ]
+    assert "Sources" in page.text
+    assert "No source was exported, so none was checked." in page.text

@@ -241,3 +241,19 @@ def test_ids_with_characters_outside_ascii_are_rejected_in_any_format(
         )
         rows = [RawRow(2, GOOD), RawRow(3, {**GOOD, name: value})]
         assert [r.row for r in check_rows(rows, id_format).rejected] == [3]  # type: ignore[arg-type]
+
+
+def test_a_character_without_a_unicode_name_is_named_by_its_code_point() -> None:
+    value = task_id(1).replace("-", "\u0378", 1)  # unassigned: no name
+    assert reason({**GOOD, "task_id": value}) == (
+        "task_id contains a non-ASCII character (U+0378 Unnamed) at position 9: "
+        "SMS ids are ASCII, type it again"
+    )
+
+
+def test_a_chunk_with_a_bad_row_keeps_the_id_format_for_the_others() -> None:
+    rows = [RawRow(n, {**GOOD, "task_id": f"t-{n}"}) for n in range(2, 6)]
+    rows[1] = RawRow(3, {**GOOD, "task_id": ""})  # the chunk is checked row by row
+    checked = check_rows(rows, "any")
+    assert [t.task_id for t in checked.valid] == ["t-2", "t-4", "t-5"]
+    assert [r.row for r in checked.rejected] == [3]
