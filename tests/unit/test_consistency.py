@@ -164,3 +164,30 @@ def test_the_worst_sources_come_first_and_the_totals_add_up() -> None:
         1,
     )
     assert [s.source_name for s in summary.differing] == ["many", "few"]
+
+
+def counted(name: str, different: int = 0, missing: int = 0, extra: int = 0) -> SourceVerdict:
+    return SourceVerdict(
+        task_id="t",
+        source_id="s",
+        source_name=name,
+        verdict="inconsistent",
+        different_files=different,
+        missing_files=missing,
+        extra_files=extra,
+    )
+
+
+def test_the_worst_are_those_with_the_most_files_differing_of_any_kind() -> None:
+    extra = counted("extra", extra=3)
+    different = counted("different", different=1)
+    assert [s.source_name for s in worst_first([different, extra])] == ["extra", "different"]
+    # Ties keep the input's order, whichever kind the files are.
+    ties = [counted("a", different=1), counted("b", missing=1), counted("c", extra=1)]
+    assert [s.source_name for s in worst_first(ties)] == ["a", "b", "c"]
+    assert [s.source_name for s in worst_first(ties[::-1])] == ["c", "b", "a"]
+
+
+def test_result_list_is_read_even_beside_a_top_level_consistency_result() -> None:
+    both = {**answer(check(2, directory(different=4))), "consistency_result": [directory()]}
+    assert judge(SOURCE, both).different_files == 4
