@@ -177,8 +177,8 @@ def test_a_utf8_header_at_byte_0_then_gbk_rows_is_refused() -> None:
 def test_gbk_names_that_happen_to_be_two_byte_utf8_are_not_taken_for_utf8() -> None:
     """一 is D2 BB in GBK, which is also UTF-8 (a Cyrillic letter): two-byte characters
     alone are no evidence."""
-    rows = [GBK_ROW.replace("文件服务器", "一"), GBK_ROW]
+    rows = [GBK_ROW.replace("文件服务器", name) for name in ("一", "一一")] + [GBK_ROW]
     data = (TEXT_HEADER + "".join(rows)).encode("gbk")
-    assert "一".encode("gbk").decode("utf-8")
+    assert "一一".encode("gbk").decode("utf-8")
     read = list(read_rows(io.BytesIO(data), "gbk.csv"))
-    assert [row.fields["source_name"] for row in read] == ["一", "文件服务器"]
+    assert [row.fields["source_name"] for row in read] == ["一", "一一", "文件服务器"]
