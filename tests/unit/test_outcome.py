@@ -287,3 +287,34 @@ def test_many_large_outcomes_are_each_cut_to_their_share_of_the_answer() -> None
     assert len(json.dumps(answer, ensure_ascii=False).encode()) <= ANSWER_LIMIT
     assert all(len(item["batches"]) == 20 for item in answer["outcomes"])  # 50 would not fit
     assert all(item["truncated"]["rejected"] == 0 for item in answer["outcomes"])
+
+
+def test_a_bounded_document_lists_the_worst_sources_and_counts_the_rest() -> None:
+    from sms_export.consistency import summarise
+    from sms_export.models import SourceVerdict
+
+    verdicts = [
+        SourceVerdict(
+            task_id=f"t-{n}",
+            source_id=f"s-{n}",
+            source_name=f"server-{n:04d}-" + "x" * 200,
+            verdict="inconsistent" if n % 3 == 0 else "consistent",
+            different_files=n,
+        )
+        for n in range(600)
+    ]
+    result = outcome([batch(1, 600)], valid=600)
+    result.consistency = summarise(verdicts)
+    document = bounded(result, LOG_LINE_LIMIT)
+    assert len(json.dumps(document).encode()) <= LOG_LINE_LIMIT
+    listed = document["consistency"]["sources"]
+    assert 0 < len(listed) < 600
+    assert listed == complete(result)["consistency"]["sources"][: len(listed)]  # worst first
+    assert listed[0]["different_files"] == 597
+    assert document["truncated"]["sources"] == 600 - len(listed)
+    counts = {k: document["consistency"][k] for k in ("checked", "consistent", "inconsistent")}
+    assert counts == {"checked": 600, "consistent": 400, "inconsistent": 200}
+    small = outcome([batch(1, 2)], valid=2)
+    small.consistency = summarise(verdicts[:2])
+    assert "truncated" not in bounded(small)
+    assert len(bounded(small)["consistency"]["sources"]) == 2

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import random
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -393,3 +394,23 @@ def test_other_calls_are_not_started_past_the_deadline_nor_after_refused_credent
     assert (first.attempts, second.attempts) == (1, 0)
     assert second.error is not None
     assert second.error.code == "APIGW.0301"
+
+
+def test_other_calls_run_on_the_same_bounded_pool() -> None:
+    clock = FakeClock()
+    active, most = [0], [0]
+    lock = threading.Lock()
+
+    def lookup(name: str) -> str:
+        with lock:
+            active[0] += 1
+            most[0] = max(most[0], active[0])
+        time.sleep(0.02)  # (real time: the calls must overlap to be counted)
+        with lock:
+            active[0] -= 1
+        return name
+
+    runner = BatchRunner(ScriptedApi(clock), policy(clock), max_concurrency=2)
+    tried = runner.call_each([str(n) for n in range(8)], lookup)
+    assert [t.value for t in tried] == [str(n) for n in range(8)]  # in the items' order
+    assert most[0] == 2
