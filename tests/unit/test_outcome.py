@@ -318,3 +318,17 @@ def test_a_bounded_document_lists_the_worst_sources_and_counts_the_rest() -> Non
     small.consistency = summarise(verdicts[:2])
     assert "truncated" not in bounded(small)
     assert len(bounded(small)["consistency"]["sources"]) == 2
+
+
+def test_a_document_cut_for_its_rejected_rows_leaves_no_source_out() -> None:
+    from sms_export.consistency import summarise
+    from sms_export.models import SourceVerdict
+
+    result = outcome([batch(1, 2)], valid=2, rejected=3000)
+    result.consistency = summarise(
+        [SourceVerdict(task_id="t", source_id="s", source_name="a", verdict="consistent")]
+    )
+    document = bounded(result, 16 * 1024)
+    assert document["truncated"]["rejected"] > 0
+    assert document["truncated"]["sources"] == 0
+    assert len(document["consistency"]["sources"]) == 1
