@@ -394,7 +394,7 @@ def store_report(outcome: Outcome, destination: Destination) -> str | None:
     try:
         return destination.exports.put(
             f"{destination.folder}/{REPORT_FILENAME}",
-            [render_report(outcome).encode("utf-8")],
+            [render_report(redacted(outcome, destination.secrets)).encode("utf-8")],
             "text/html; charset=utf-8",
             REPORT_FILENAME,
         ).uri

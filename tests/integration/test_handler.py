@@ -206,7 +206,10 @@ def test_secrets_never_leak(
     )
     captured = capfd.readouterr()
     published = json.dumps(aws.read_notifications())
-    for text in (json.dumps(outcome), captured.out, captured.err, published):
+    stored = aws.stored()  # the exports' folder: outcome.json, report.html, rejected.csv…
+    files = [content.decode("utf-8", "replace") for content in stored.values()]
+    assert any(key.endswith("/report.html") for key in stored)
+    for text in (json.dumps(outcome), captured.out, captured.err, published, *files):
         assert SECRET_KEY not in text
         assert ACCESS_KEY not in text
     assert outcome["batches"][0]["error_code"] == "APIGW.0301"
