@@ -28,7 +28,7 @@ CES_UNITS = {"Count": "count", "Milliseconds": "ms"}
 AUTO: dict[str, MetricsMode] = {"lambda": "emf", "functiongraph": "ces"}
 CES_TTL_SECONDS = 2 * 24 * 3600
 # Cloud Eye: "service.item", each part a letter then letters, digits or _, 3 to 32 in all.
-CES_NAMESPACE = re.compile(r"(?!(?:SYS|AGT|SRE)\.)[A-Za-z]\w*\.[A-Za-z]\w*")
+CES_NAMESPACE = re.compile(r"(?!(?:SYS|AGT|SRE)\.)[A-Za-z]\w*\.[A-Za-z]\w*", re.ASCII)
 
 
 @dataclass(frozen=True)
