@@ -276,3 +276,29 @@ def test_the_report_renders_in_chromium_as_a_person_reads_it(
     png = (tmp_path / "phone.png").read_bytes()
     assert png.startswith(b"\x89PNG")
     assert len(png) > 5000
+
+
+def test_exports_of_other_columns_are_not_merged_and_the_files_stay(
+    exports_bucket: Aws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An earlier run's file (found by its name and digest) with other columns: the S3
+    upload of the merged file stops midway, and nothing is stored in its place."""
+    from tests.support import batch_file
+
+    monkeypatch.setenv("BATCH_SIZE", "2")
+    rows = triples(4)
+    event = exports_bucket.upload("in/t.csv", csv_text(rows))
+    first = index.handler(event, LambdaContext())
+    folder = first["stored_outcome"].removeprefix("s3://sms-input-123456789012/").rsplit("/", 1)[0]
+    earlier = f"{folder}/{batch_file(rows[:2])}"
+    exports_bucket.s3.put_object(
+        Bucket="sms-input-123456789012", Key=earlier, Body=b"task,source,verdict\na,b,c\n"
+    )
+    exports_bucket.s3.delete_object(Bucket="sms-input-123456789012", Key=f"{folder}/results.csv")
+    again = index.handler(event, LambdaContext())
+    assert again["results"] is None
+    assert again["results_reason"] == (
+        f"{batch_file(rows[2:], 2)} has other columns than the first export"
+    )
+    assert f"{folder}/results.csv" not in exports_bucket.stored(folder)
+    assert again["rows"]["exported"] == 4  # the batch files are all there
