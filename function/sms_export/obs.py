@@ -17,7 +17,7 @@ from typing import Any
 from sms_export.errors import CallFailed, InputError
 from sms_export.huaweisdk import build_client
 from sms_export.models import CHUNK_SIZE, HuaweiCredentials
-from sms_export.storage import ChunkReader, StoredExport, StoredObject
+from sms_export.storage import StoredExport, StoredObject
 
 LIST_PAGE = 1000  # ListObjects' most
 # Failures no later try can fix (a bucket that cannot exist, a key too long); the rest (a
@@ -93,9 +93,8 @@ class ObsStorage:
             finally:
                 raw.close()
 
-        stream = io.BufferedReader(ChunkReader(chunks()), CHUNK_SIZE)
         revision = response.x_obs_version_id or (response.e_tag or "").strip('"') or None
-        return StoredObject(stream, raw.headers.get("Content-Type"), revision)
+        return StoredObject.streamed(chunks(), raw.headers.get("Content-Type"), revision)
 
     def put(
         self,

@@ -6,7 +6,7 @@ import errno
 import io
 import os
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -101,6 +101,13 @@ class StoredObject:
     content_type: str | None
     revision: str | None  # version id, else ETag: a re-upload with new content differs
 
+    @classmethod
+    def streamed(
+        cls, chunks: Iterable[bytes], content_type: str | None, revision: str | None
+    ) -> StoredObject:
+        """An object whose content arrives as chunks, read as a buffered stream."""
+        return cls(io.BufferedReader(ChunkReader(chunks), CHUNK_SIZE), content_type, revision)
+
     def __enter__(self) -> StoredObject:
         return self
 
@@ -172,12 +179,9 @@ class ObjectStorage:
 
     scheme = "s3"
 
-    def __init__(self, make_client: Callable[[], S3Client] = make_s3_client) -> None:
-        self._make_client = make_client
-
     @cached_property
     def client(self) -> S3Client:
-        return self._make_client()
+        return make_s3_client()
 
     def uri(self, bucket: str, key: str) -> str:
         return f"{self.scheme}://{bucket}/{key}"
@@ -202,9 +206,8 @@ class ObjectStorage:
             except (BotoCoreError, OSError) as error:
                 raise _unreadable(uri, error) from None
 
-        stream = io.BufferedReader(ChunkReader(chunks()), CHUNK_SIZE)
         revision = response.get("VersionId") or response.get("ETag", "").strip('"') or None
-        return StoredObject(stream, response.get("ContentType"), revision)
+        return StoredObject.streamed(chunks(), response.get("ContentType"), revision)
 
     def list(self, bucket: str, prefix: str) -> dict[str, int]:
         """Every key under `prefix` and its size."""
