@@ -30,7 +30,7 @@ from sms_export.checkpoint import (
 )
 from sms_export.documents import complete
 from sms_export.errors import CallFailed, ConfigurationError, RetryLater, SmsExportError
-from sms_export.metrics import metrics_for
+from sms_export.metrics import Publisher, metrics_for
 from sms_export.models import (
     BatchResult,
     ConsistencySummary,
@@ -156,6 +156,7 @@ class Flow:
         self.trigger = trigger
         self.progress = progress or Silent()
         self._adapters: Adapters | None = None
+        self._metrics: tuple[HuaweiCredentials | None, Publisher | None] | None = None
 
     def run(self, source: Input) -> Outcome:
         """One input, whatever happens: an outcome stored beside its exports, logged and
@@ -183,7 +184,7 @@ class Flow:
         if attempt.destination is not None:
             outcome.stored_outcome = store_outcome(outcome, attempt.destination)
         reported = report(outcome, attempt.secrets, topic_for(self.settings, attempt.signer))
-        metrics = metrics_for(self.settings, self.invocation, attempt.signer)
+        metrics = self.metrics(attempt.signer)
         if metrics is not None:
             metrics.publish(reported)
         return reported
@@ -220,6 +221,12 @@ class Flow:
         if self._adapters is None or self._adapters.signer != signer:
             self._adapters = Adapters(self.settings, signer)
         return self._adapters
+
+    def metrics(self, signer: HuaweiCredentials | None) -> Publisher | None:
+        """One metrics publisher (and client) for every input of the invocation."""
+        if self._metrics is None or self._metrics[0] != signer:
+            self._metrics = (signer, metrics_for(self.settings, self.invocation, signer))
+        return self._metrics[1]
 
     def export_store(self, source: Input, adapters: Adapters) -> ExportStore:
         settings = self.settings

@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal, Protocol
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from sms_export.huaweisdk import build_client, error_text
 from sms_export.logs import log_event, log_json
@@ -108,10 +109,18 @@ class CesMetrics:
     endpoints: list[str]
     project_id: str | None = None
 
+    @cached_property
+    def client(self) -> Any:
+        """One client for every input of the invocation (an SQS batch has up to ten)."""
+        from huaweicloudsdkces.v1 import CesClient
+
+        return build_client(
+            CesClient, self.credentials, self.endpoints, (5.0, 10.0), self.project_id
+        )
+
     def publish(self, outcome: Outcome) -> None:
         """One CreateMetricData call; a failure is logged, never raised."""
         from huaweicloudsdkces.v1 import (
-            CesClient,
             CreateMetricDataRequest,
             CreateMetricDataRequestBody,
             MetricInfo,
@@ -139,10 +148,7 @@ class CesMetrics:
             for m in measurements(outcome)
         ]
         try:
-            client = build_client(
-                CesClient, self.credentials, self.endpoints, (5.0, 10.0), self.project_id
-            )
-            client.create_metric_data(CreateMetricDataRequest(body=body))
+            self.client.create_metric_data(CreateMetricDataRequest(body=body))
         except Exception as error:  # the SDK's and requests' errors alike: never fatal
             not_published("ces", error_text(error), self.credentials.secrets())
 

@@ -192,3 +192,32 @@ def test_the_emulator_refuses_what_cloud_eye_refuses(emulator: EmulatorServer) -
         with pytest.raises(ApiError):
             emulator.backend.put_metric_data("p", json.dumps([broken]).encode())
     assert len(emulator.backend.metric_data) == 1
+
+
+def test_an_event_of_several_inputs_puts_each_inputs_metrics_through_one_client(
+    emulator: EmulatorServer, agency: FunctionGraphContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sms_export.metrics
+    from sms_export.huaweisdk import build_client as real
+
+    built: list[object] = []
+
+    def counted(*arguments: Any, **keywords: Any) -> Any:
+        built.append(arguments[0])
+        return real(*arguments, **keywords)
+
+    monkeypatch.setattr(sms_export.metrics, "build_client", counted)
+    from tests.support import load_event
+
+    event = load_event("rocketmq-messages.json")
+    event["records"][0]["messages"] += [json.dumps(direct(triples(2, start=n))) for n in (10, 20)]
+    answer = index.handler(event, agency)
+    inputs = len(answer["outcomes"])
+    assert inputs == 3
+    exported = [
+        i["value"]
+        for i in emulator.backend.metric_data
+        if i["metric"]["metric_name"] == "RowsExported"
+    ]
+    assert len(exported) == 2 * inputs  # per trigger and for the function, for each input
+    assert len(built) == 1
