@@ -52,6 +52,7 @@ from sms_export.replies import reply
 from sms_export.report import render as render_report
 from sms_export.retry import RetryPolicy
 from sms_export.runner import BatchRunner, ExportOne, Tried
+from sms_export.sending_rate import SendingRate
 from sms_export.settings import Settings
 from sms_export.sms import Download, SmsApi
 from sms_export.storage import BucketExports, ExportStore, FolderExports, StoredExport
@@ -157,6 +158,9 @@ class Flow:
         self.progress = progress or Silent()
         self._adapters: Adapters | None = None
         self._metrics: tuple[HuaweiCredentials | None, Publisher | None] | None = None
+        # One sending rate for every call of the invocation: what a 429 taught one input's
+        # exports holds for the next input's (an SQS batch has up to ten).
+        self.sending_rate = SendingRate(settings.max_calls_per_second)
 
     def run(self, source: Input) -> Outcome:
         """One input, whatever happens: an outcome stored beside its exports, logged and
@@ -170,6 +174,9 @@ class Flow:
         )
         if inputs.is_under(source, self.settings.export_prefix):
             reason = f"the object is under EXPORT_PREFIX ({self.settings.export_prefix})"
+            return report(ignored(subject, reason), [], None)
+        if inputs.is_outside(source, self.settings.input_prefix):
+            reason = f"the object is outside INPUT_PREFIX ({self.settings.input_prefix})"
             return report(ignored(subject, reason), [], None)
         attempt = Attempt()
         try:
@@ -281,6 +288,7 @@ class Flow:
             time_left=self.invocation.seconds_left,
             margin_seconds=self.settings.deadline_margin_seconds,
             progress=self.progress,
+            rate=self.sending_rate,
         )
         results = sorted(done + runner.run(batches), key=lambda result: result.first)
         exported = outcome(batches=results)

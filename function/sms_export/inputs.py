@@ -59,6 +59,11 @@ def is_under(source: Input, prefix: str) -> bool:
     return isinstance(source, ObjectInput) and source.key.startswith(prefix)
 
 
+def is_outside(source: Input, prefix: str) -> bool:
+    """An uploaded object outside `prefix` (every object is inside an empty one)."""
+    return isinstance(source, ObjectInput) and not source.key.startswith(prefix)
+
+
 @contextmanager
 def opened(
     source: Input, adapters: Adapters, settings: Settings, request_id: str, tally: Tally

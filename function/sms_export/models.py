@@ -118,7 +118,8 @@ class BatchResult(BaseModel):
     error_msg: str | None = None
     http_status: int | None = None
     request_id: str | None = None
-    attempts: int = 0
+    attempts: int = 0  # calls made, the throttled ones included
+    throttled: int = 0  # of those, how many the gateway answered with a 429
     resumed: bool = False  # stored by an earlier run: found, not exported again
     retryable: bool = False  # failed or pending, and a later attempt could succeed
 

@@ -1,5 +1,5 @@
-"""How long to wait before trying again: exponential backoff with equal jitter, on a clock
-that tests can replace."""
+"""How long to wait before trying again: exponential backoff with equal jitter after a
+fault, full jitter after a 429, on a clock that tests can replace."""
 
 from __future__ import annotations
 
@@ -21,6 +21,9 @@ class RetryPolicy:
     base_seconds: float = 2.0
     max_seconds: float = 30.0
     throttle_base_seconds: float = 0.5
+    # Without a platform deadline (a local run), how long a call may stay throttled: the
+    # longest invocation Lambda allows.
+    max_throttled_seconds: float = 900.0
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.monotonic
     rng: random.Random = field(default_factory=random.Random)
@@ -31,6 +34,13 @@ class RetryPolicy:
         base = self.base_seconds if base is None else base
         step = min(self.max_seconds, base * 2.0 ** (attempt - 1))
         return step / 2 + self.rng.uniform(0, step / 2)
+
+    def throttle_delay(self, throttles: int) -> float:
+        """Full jitter after a 429 (anywhere from nothing to the exponential step), as AWS
+        recommends for clients competing for one limit: instances throttled together
+        spread out instead of coming back in step."""
+        step = min(self.max_seconds, self.throttle_base_seconds * 2.0 ** (throttles - 1))
+        return self.rng.uniform(0, step)
 
     def call(self, action: Callable[[], T]) -> T:
         """Run `action`, retrying retryable failures (the batch runner has its own loop,

@@ -20,6 +20,7 @@ from sms_export.errors import (
 from sms_export.models import BatchResult
 from sms_export.progress import Progress, Silent
 from sms_export.retry import RetryPolicy
+from sms_export.sending_rate import SendingRate
 from sms_export.storage import StoredExport
 
 ExportOne = Callable[[Batch], StoredExport]
@@ -35,6 +36,7 @@ class Tried(Generic[T]):
     value: T | None
     error: CallFailed | None
     attempts: int
+    throttled: int = 0  # of the attempts, how many the gateway answered with a 429
 
 
 def described(batch: Batch, **fields: Any) -> BatchResult:
@@ -48,13 +50,14 @@ def described(batch: Batch, **fields: Any) -> BatchResult:
     )
 
 
-def _result(
-    batch: Batch,
-    attempts: int,
-    stored: StoredExport | None = None,
-    error: CallFailed | None = None,
-) -> BatchResult:
-    result = described(batch, status="exported" if stored else "failed", attempts=attempts)
+def _result(batch: Batch, tried: Tried[StoredExport]) -> BatchResult:
+    stored, error = tried.value, tried.error
+    result = described(
+        batch,
+        status="exported" if stored else "failed",
+        attempts=tried.attempts,
+        throttled=tried.throttled,
+    )
     if stored is not None:
         result.export, result.bytes = stored.uri, stored.bytes
         result.content_type, result.filename = stored.content_type, stored.filename
@@ -78,6 +81,7 @@ class BatchRunner:
         time_left: Callable[[], float | None] = lambda: None,
         margin_seconds: float = 0.0,
         progress: Progress | None = None,
+        rate: SendingRate | None = None,
     ) -> None:
         self._export_one = export_one
         self._policy = policy
@@ -87,10 +91,9 @@ class BatchRunner:
         self._progress = progress or Silent()
         self._stop: CallFailed | None = None
         self._lock = threading.Lock()
-        # Throttling is about the whole client, not one batch: the pool pauses together,
-        # for longer each time the API throttles again, instead of every worker hammering.
-        self._pause_until = 0.0
-        self._throttled_in_a_row = 0
+        # Throttling is about the whole instance, not one batch: every call of the run
+        # (exports and verdict lookups) takes its slot from one adaptive rate.
+        self._rate = rate or SendingRate(clock=policy.clock)
 
     def run(self, batches: Sequence[Batch]) -> list[BatchResult]:
         if not batches:
@@ -112,11 +115,11 @@ class BatchRunner:
             return self._export_with_retries(first) + self._export_with_retries(second)
         if tried.error is not None and not tried.attempts:
             return [self._not_started(batch, tried.error)]
-        return [_result(batch, tried.attempts, stored=tried.value, error=tried.error)]
+        return [_result(batch, tried)]
 
     def call_each(self, items: Sequence[A], call: Callable[[A], T]) -> list[Tried[T]]:
         """Other calls of the same run (the verdict lookups) under the same rules as the
-        exports: the bounded pool, its pauses, retries, refused credentials, the deadline.
+        exports: the bounded pool, its sending rate, retries, refused credentials, the deadline.
         Failures are returned, never raised."""
         if not items:
             return []
@@ -124,58 +127,65 @@ class BatchRunner:
             return list(pool.map(lambda item: self._with_retries(partial(call, item)), items))
 
     def _with_retries(self, action: Callable[[], T]) -> Tried[T]:
-        attempt, last = 0, None
-        while (cause := self._stop or self._out_of_time() or self._wait_for_pause()) is None:
-            attempt += 1
+        """Call until it succeeds, a fault is not worth retrying or has been retried
+        MAX_ATTEMPTS times, the credentials are refused, or the deadline comes. A 429 is
+        back-pressure, not a fault: the call waits (full jitter, then its slot at the
+        lowered rate) and tries again for as long as the deadline allows."""
+        calls = faults = throttles = 0
+        last: CallFailed | None = None
+        first_throttled: float | None = None
+        while (cause := self._stop or self._wait_for_slot(throttles)) is None:
+            calls += 1
             try:
                 value = action()
-            except CallFailed as error:
-                last = error
-                if not self._try_again(error, attempt):
-                    return Tried(None, error, attempt)
+            except Throttled as error:
+                last, throttles = error, throttles + 1
+                self._rate.throttled()
+                if first_throttled is None:
+                    first_throttled = self._policy.clock()
+                if self._throttled_too_long(first_throttled):
+                    return Tried(None, error, calls, throttles)
                 continue
-            with self._lock:
-                self._throttled_in_a_row = 0
-            return Tried(value, None, attempt)
-        return Tried(None, last, attempt) if last else Tried(None, cause, 0)
+            except CallFailed as error:
+                last, faults = error, faults + 1
+                if not self._try_again(error, faults):
+                    return Tried(None, error, calls, throttles)
+                continue
+            self._rate.succeeded()
+            return Tried(value, None, calls, throttles)
+        return Tried(None, last, calls, throttles) if last else Tried(None, cause, 0)
 
-    def _try_again(self, error: CallFailed, attempt: int) -> bool:
-        """After a failed attempt: stop, or wait (the pool's pause, or a backoff) and retry."""
+    def _try_again(self, error: CallFailed, faults: int) -> bool:
+        """After a failed attempt: stop, or back off and retry."""
         if isinstance(error, CredentialsRefused):
             with self._lock:
                 self._stop = self._stop or error
-        if not error.retryable or attempt >= self._policy.max_attempts:
+        if not error.retryable or faults >= self._policy.max_attempts:
             return False
-        if isinstance(error, Throttled):
-            self._throttled()  # the pause is the wait
-            return True
-        return self._sleep_unless_past_deadline(self._policy.delay(attempt))
+        return self._wait(self._policy.delay(faults)) is None
 
-    def _throttled(self) -> None:
-        """Pause the whole pool, longer each time the API throttles again in a row."""
-        now = self._policy.clock()
-        with self._lock:
-            if now < self._pause_until:
-                return  # the same burst, already paused for: no need to pause longer
-            self._throttled_in_a_row += 1
-            pause = self._policy.delay(self._throttled_in_a_row, self._policy.throttle_base_seconds)
-            self._pause_until = now + pause
+    def _wait_for_slot(self, throttles: int) -> CallFailed | None:
+        """Before each call: after a 429, a fully jittered wait (so that instances
+        throttled together come back apart), then the next slot at this instance's rate.
+        No call is made that would start inside the deadline margin."""
+        late = self._out_of_time()
+        if late is None and throttles:
+            late = self._wait(self._policy.throttle_delay(throttles))
+        return late or self._wait(self._rate.reserve())
 
-    def _wait_for_pause(self) -> CallFailed | None:
-        """Wait out the pool's pause; no call is made during it, and none after it if it
-        ends past the deadline."""
-        while (wait := self._pause_until - self._policy.clock()) > 0:
-            if not self._sleep_unless_past_deadline(wait):
-                return self._out_of_time(after=wait)
-        return None
+    def _throttled_too_long(self, since: float) -> bool:
+        """With a deadline, a throttled call waits as long as it allows. Without one (a
+        local run), not forever: as long as the longest invocation a platform allows."""
+        waited = self._policy.clock() - since
+        return self._time_left() is None and waited >= self._policy.max_throttled_seconds
 
-    def _sleep_unless_past_deadline(self, seconds: float) -> bool:
+    def _wait(self, seconds: float) -> CallFailed | None:
         """Sleep, unless waking would leave less than the margin before the timeout: then
         nothing could be started any more, and the time is better left to the outcome."""
-        if self._out_of_time(after=seconds) is not None:
-            return False
-        self._policy.sleep(seconds)
-        return True
+        late = self._out_of_time(after=seconds)
+        if late is None and seconds > 0:
+            self._policy.sleep(seconds)
+        return late
 
     def _out_of_time(self, after: float = 0.0) -> CallFailed | None:
         left = self._time_left()

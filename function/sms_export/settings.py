@@ -58,12 +58,19 @@ class Settings(BaseModel):
     max_attempts: int = Field(5, ge=1, le=10)
     retry_base_seconds: float = Field(2.0, ge=0)
     retry_max_seconds: float = Field(30.0, ge=0)
-    retry_throttle_base_seconds: float = Field(0.5, ge=0)  # the pool's first pause on a 429
+    # A 429 is waited out (full jitter from 0 to this, doubling) for as long as the deadline
+    # allows; it does not count against MAX_ATTEMPTS.
+    retry_throttle_base_seconds: float = Field(0.5, ge=0)
+    # Each instance adapts its calls per second to the 429s it gets; this caps it, for
+    # operators who know their quota (quota ÷ instances).
+    max_calls_per_second: float | None = Field(None, gt=0)
     # Stop starting batches when less than this is left before the function's timeout, so
     # that the outcome is still stored, logged and notified.
     deadline_margin_seconds: float = Field(30.0, ge=0)
 
-    # Input files
+    # Input files: uploads outside INPUT_PREFIX are ignored (the deployment's trigger should
+    # filter them already; this keeps the function's own files from feeding it)
+    input_prefix: str = ""
     max_input_bytes: int = Field(10 * 1024 * 1024, ge=1)
     max_rows: int = Field(100_000, ge=1)
     strict_validation: bool = False
@@ -92,7 +99,7 @@ class Settings(BaseModel):
     notify_topic: str | None = None
     smn_endpoint: str | None = None  # overrides the region's SMN endpoint (an emulator)
 
-    @field_validator("export_prefix")
+    @field_validator("export_prefix", "input_prefix")
     @classmethod
     def _prefix_is_a_folder(cls, value: str) -> str:
         value = value.lstrip("/")

@@ -27,7 +27,7 @@ from sms_export.retry import RetryPolicy
 from sms_export.settings import Settings
 
 T = TypeVar("T")
-THROTTLED = {"APIGW.0308"}
+THROTTLED = {"APIGW.0308", "APIG.0308"}  # the gateway of cloud services, and APIG's own
 TOO_LARGE = {"SMS.2004"}  # and HTTP 413; APIGW.0201 alone is any malformed request
 AUTHENTICATION = {"APIGW.0301", "APIGW.0303", "APIGW.0305"}
 

@@ -177,7 +177,7 @@ def test_invoke_runs_the_handler_with_a_functiongraph_context(
 def test_invoke_exits_3_when_the_platform_would_retry(
     emulator: EmulatorServer, tmp_path: Path
 ) -> None:
-    emulator.backend.inject(Fault.throttle(), Fault.throttle())
+    emulator.backend.inject(Fault.server_error(503), Fault.server_error(503))
     result = subprocess.run(
         [str(SMS_EXPORT), "invoke", str(EVENTS / "direct.json")],
         capture_output=True,

@@ -29,23 +29,25 @@ def test_sqs_names_exactly_the_message_a_retry_could_finish(
     exports_bucket: Aws, emulator: EmulatorServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("MAX_ATTEMPTS", "2")
-    emulator.backend.inject(Fault.throttle(), Fault.throttle())  # both tries of the 2nd message
+    emulator.backend.inject(
+        Fault.server_error(503), Fault.server_error(503)
+    )  # both tries of the 2nd
     answer = index.handler(
         sqs_event(
             ("poison", "{not json"),
-            ("throttled", json.dumps(task_info(2))),
+            ("failing", json.dumps(task_info(2))),
             ("good", json.dumps(task_info(2, start=10))),
         ),
         LambdaContext(),
     )
 
-    assert answer == {"batchItemFailures": [{"itemIdentifier": "throttled"}]}
+    assert answer == {"batchItemFailures": [{"itemIdentifier": "failing"}]}
     assert sorted(exports_bucket.exported_items()) == triples(2, start=10)
     published = [json.loads(n["Message"]) for n in exports_bucket.read_notifications()]
     by_message = {outcome["message_id"]: outcome for outcome in published}
     assert by_message["poison"]["error"]["code"] == "InvalidMessage"
     assert by_message["poison"]["retryable"] is False
-    assert by_message["throttled"]["batches"][0]["error_code"] == "APIGW.0308"
+    assert by_message["failing"]["batches"][0]["error_code"] == "SMS.2007"
     assert by_message["good"]["status"] == "succeeded"
 
 

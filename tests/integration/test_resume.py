@@ -38,10 +38,12 @@ def small_batches(monkeypatch: pytest.MonkeyPatch, emulator: EmulatorServer) -> 
 def test_a_retry_resumes_where_the_first_run_stopped(emulator: EmulatorServer, aws: Aws) -> None:
     rows = triples(500)
     event = aws.upload("incoming/t.csv", csv_text(rows))
-    emulator.backend.inject_for(task_id(200), Fault.throttle(), Fault.throttle())  # batch 3
+    emulator.backend.inject_for(
+        task_id(200), Fault.server_error(503), Fault.server_error(503)
+    )  # batch 3
 
     outcome, retry = invoke(event)
-    assert retry  # throttling: a retry can finish it
+    assert retry  # a server error: a retry can finish it
     assert outcome["status"] == "partial"
     assert [b["status"] for b in outcome["batches"]] == [
         "exported",
@@ -270,7 +272,7 @@ def test_the_retry_that_finishes_an_input_publishes_its_notification(
     emulator: EmulatorServer, aws: Aws
 ) -> None:
     event = aws.upload("incoming/t.csv", csv_text(triples(200)))
-    emulator.backend.inject_for(task_id(150), Fault.throttle(), Fault.throttle())
+    emulator.backend.inject_for(task_id(150), Fault.server_error(503), Fault.server_error(503))
     outcome, retry = invoke(event)
     assert retry
     (first,) = aws.read_notifications()

@@ -1,4 +1,4 @@
-"""The batch runner on a fake clock: pauses, backoff, deadlines, halving, stopping."""
+"""The batch runner on a fake clock: its sending rate, backoff, deadlines, halving, stopping."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from sms_export.errors import CallFailed, CredentialsRefused, Throttled, TooLarg
 from sms_export.models import BatchResult, Triple
 from sms_export.retry import RetryPolicy
 from sms_export.runner import BatchRunner
+from sms_export.sending_rate import SendingRate
 from sms_export.storage import StoredExport
 from tests.support import triples
 
@@ -85,46 +86,94 @@ def throttled() -> Throttled:
     return Throttled("APIGW.0308", "over ratelimit", http_status=429)
 
 
-def test_a_429_pauses_the_whole_pool_and_no_call_is_made_during_the_pause() -> None:
+def test_a_429_is_back_pressure_and_does_not_use_up_max_attempts() -> None:
+    clock = FakeClock()
+    api = ScriptedApi(clock, {0: [throttled()] * 6})
+    results = BatchRunner(api, policy(clock, attempts=2), max_concurrency=1).run(batches(2))
+    assert [r.status for r in results] == ["exported"] * 2
+    assert (results[0].attempts, results[0].throttled) == (7, 6)
+    assert (results[1].attempts, results[1].throttled) == (1, 0)
+
+
+def test_a_throttled_call_waits_a_fully_jittered_growing_backoff_before_trying_again() -> None:
+    clock = FakeClock()
+    api = ScriptedApi(clock, {0: [throttled()] * 3})
+    rate = SendingRate(clock=clock)
+    BatchRunner(api, policy(clock), max_concurrency=1, rate=rate).run(batches(1))
+    times = [at for at, _ in api.calls]
+    gaps = [b - a for a, b in itertools.pairwise(times)]
+    # The top of the jitter (Largest): 0.5, 1, 2 s, each followed by the call's slot at
+    # the lowered rate, never before the backoff is over.
+    assert all(round(gap - backoff, 6) >= 0 for gap, backoff in zip(gaps, [0.5, 1, 2], strict=True))
+    assert all(gap - backoff <= 1 / 0.5 for gap, backoff in zip(gaps, [0.5, 1, 2], strict=True))
+    assert rate.throttles == 3
+
+
+def test_after_a_429_calls_are_spaced_at_the_lowered_rate() -> None:
     clock = FakeClock()
     api = ScriptedApi(clock, {0: [throttled()]})
-    results = BatchRunner(api, policy(clock), max_concurrency=1).run(batches(3))
-    assert [r.status for r in results] == ["exported"] * 3
-    # The first call was throttled at t=0: the pause is 0.5 s (the throttle base, at the
-    # top of its jitter), and every later call, of any batch, comes after it.
-    assert [round(at, 6) for at, _ in api.calls] == [0.0, 0.5, 0.5, 0.5]
-    assert results[0].attempts == 2
-
-
-def test_the_pause_grows_while_throttling_repeats_and_resets_after_a_success() -> None:
-    clock = FakeClock()
-    api = ScriptedApi(clock, {0: [throttled(), throttled(), throttled()], 10: [throttled()]})
-    BatchRunner(api, policy(clock), max_concurrency=1).run(batches(2))
+    rate = SendingRate(clock=clock)
+    BatchRunner(api, policy(clock), max_concurrency=1, rate=rate).run(batches(6))
+    assert rate.rate is not None  # the bucket is on once the gateway has throttled
     times = [at for at, _ in api.calls]
-    # 0.5, 1, 2 s for three throttles in a row; after the success, 0.5 s again.
-    assert [round(b - a, 6) for a, b in itertools.pairwise(times)] == [
-        0.5,
-        1.0,
-        2.0,
-        0.0,
-        0.5,
-    ]
+    # Before the 429, no limit; after it, no two calls closer than the slowest slot allows
+    # and none closer than the fastest (twice the measured rate, here 2 calls in 0.5 s).
+    assert times[0] == 0.0
+    assert all(b - a >= 1 / 8 - 1e-9 for a, b in itertools.pairwise(times[1:]))
 
 
-def test_throttled_workers_share_one_pause_instead_of_stacking_theirs() -> None:
+def test_a_ceiling_spaces_calls_before_any_429() -> None:
     clock = FakeClock()
-    barrier = threading.Barrier(4)
+    api = ScriptedApi(clock)
+    rate = SendingRate(ceiling=4.0, clock=clock)
+    BatchRunner(api, policy(clock), max_concurrency=1, rate=rate).run(batches(5))
+    assert [at for at, _ in api.calls] == [0.0, 0.25, 0.5, 0.75, 1.0]
 
-    def all_throttled_once(batch: Batch) -> Exception | None:
-        if sum(1 for _, b in api.calls if b.start == batch.start) == 1:
-            barrier.wait(timeout=5)  # four workers hit the 429 at the same moment
-            return throttled()
-        return None
 
-    api = ScriptedApi(clock, fail_always=all_throttled_once)
-    results = BatchRunner(api, policy(clock), max_concurrency=4).run(batches(4))
-    assert all(r.status == "exported" and r.attempts == 2 for r in results)
-    assert max(clock.sleeps) == pytest.approx(0.5)  # one burst, one pause of the base length
+def test_a_throttled_call_keeps_trying_until_the_deadline_and_no_further() -> None:
+    clock = FakeClock()
+    api = ScriptedApi(clock, fail_always=lambda batch: throttled())
+    results = BatchRunner(
+        api,
+        policy(clock, attempts=2),
+        max_concurrency=1,
+        time_left=lambda: 100.0 - clock.now,
+        margin_seconds=30.0,
+    ).run(batches(2))
+    assert len(api.calls) > 2  # more than MAX_ATTEMPTS: throttling is not a fault
+    assert all(at <= 70.0 for at, _ in api.calls)
+    assert sum(clock.sleeps) <= 70.0
+    # Each batch stops when its next wait would end inside the margin; both are left for
+    # a retry, none as done.
+    assert [(r.status, r.error_code, r.retryable) for r in results] == [
+        ("failed", "APIGW.0308", True)
+    ] * 2
+    assert sum(r.throttled for r in results) == sum(r.attempts for r in results) == len(api.calls)
+
+
+def test_without_a_deadline_a_throttled_call_gives_up_after_the_longest_invocation() -> None:
+    clock = FakeClock()
+    api = ScriptedApi(clock, fail_always=lambda batch: throttled())
+    slow = RetryPolicy(max_throttled_seconds=60.0, sleep=clock.sleep, clock=clock, rng=Largest())
+    results = BatchRunner(api, slow, max_concurrency=1).run(batches(1))
+    assert results[0].status == "failed"
+    assert results[0].retryable
+    assert 60.0 <= api.calls[-1][0] < 60.0 + 30.0 + 1 / 0.5
+
+
+def test_a_wait_past_the_deadline_is_not_slept_and_nothing_is_called_after_it() -> None:
+    clock = FakeClock()
+    api = ScriptedApi(clock, fail_always=lambda batch: throttled())
+    results = BatchRunner(
+        api,
+        policy(clock, attempts=10, throttle=8.0),
+        max_concurrency=1,
+        time_left=lambda: 35.0 - clock.now,
+        margin_seconds=30.0,
+    ).run(batches(1))
+    assert clock.sleeps == []  # the 8 s wait would end 3 s inside the margin
+    assert len(api.calls) == 1
+    assert [(r.status, r.error_code) for r in results] == [("failed", "APIGW.0308")]
 
 
 def test_backoff_never_sleeps_past_the_deadline() -> None:
@@ -148,22 +197,6 @@ def test_backoff_never_sleeps_past_the_deadline() -> None:
     assert [r.attempts for r in results] == [3, 2]
     assert all(r.status == "failed" and r.error_code == "SMS.2007" for r in results)
     assert all(r.retryable for r in results)
-
-
-def test_a_pause_past_the_deadline_is_not_slept_and_nothing_is_called_after_it() -> None:
-    clock = FakeClock()
-    api = ScriptedApi(clock, fail_always=lambda batch: throttled())
-    results = BatchRunner(
-        api,
-        policy(clock, attempts=10, throttle=8.0),
-        max_concurrency=1,
-        time_left=lambda: 35.0 - clock.now,
-        margin_seconds=30.0,
-    ).run(batches(2))
-    assert clock.sleeps == []  # the 8 s pause would end 3 s inside the margin
-    assert len(api.calls) == 1
-    assert [r.status for r in results] == ["failed", "pending"]
-    assert (results[0].error_code, results[1].error_code) == ("APIGW.0308", "DeadlineReached")
 
 
 def test_less_time_than_the_margin_starts_nothing() -> None:
