@@ -164,6 +164,19 @@ def test_our_own_exports_never_trigger_an_export(emulator: EmulatorServer, aws: 
     assert aws.read_notifications() == []
 
 
+@pytest.mark.parametrize("prefix", ["incoming", "incoming/"])
+def test_uploads_outside_input_prefix_are_ignored_and_say_why(
+    emulator: EmulatorServer, aws: Aws, monkeypatch: pytest.MonkeyPatch, prefix: str
+) -> None:
+    monkeypatch.setenv("INPUT_PREFIX", prefix)
+    outside = index.handler(aws.upload("incoming-old/t.csv", csv_text(triples(2))), LambdaContext())
+    assert outside["status"] == "ignored"
+    assert outside["error"]["message"] == "the object is outside INPUT_PREFIX (incoming/)"
+    assert emulator.backend.calls == []
+    inside = index.handler(aws.upload("incoming/t.csv", csv_text(triples(2))), LambdaContext())
+    assert inside["status"] == "succeeded"
+
+
 def test_a_file_with_no_rows_is_an_error(emulator: EmulatorServer, aws: Aws) -> None:
     outcome = index.handler(aws.upload("in/empty.csv", csv_text([])), LambdaContext())
     assert outcome["status"] == "failed"
