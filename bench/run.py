@@ -110,9 +110,9 @@ def cold_start(work: Path, runs: int = 11) -> Figure:
 
 # -- 2. core throughput -------------------------------------------------------------------------
 def core_throughput(work: Path, rows: int = 100_000) -> Figure:
-    from sms_export.batching import plan, unique
-    from sms_export.readers import read_rows
-    from sms_export.validation import check_rows
+    from sms_export.core.batching import plan, unique
+    from sms_export.core.readers import read_rows
+    from sms_export.core.validation import check_rows
 
     path = work / "core.csv"
     write_rows(path, rows)
@@ -158,7 +158,8 @@ def rss(field):
         if line.startswith(field):
             return int(line.split()[1]) / 1024
 import boto3, index, huaweicloudsdksms.v3, pydantic, openpyxl
-from sms_export import flow, storage, sms
+from sms_export import flow, storage
+from sms_export.adapters import sms
 after_imports = rss("VmRSS:")
 outcome = index.handler(json.loads(sys.stdin.read()), None)
 print(json.dumps({"after_imports": after_imports, "peak": rss("VmHWM:"),
@@ -304,8 +305,8 @@ def one_call_at_a_time(event: dict[str, Any], server: EmulatorServer, work: Path
         SmsClient,
     )
 
-    from sms_export.batching import plan
-    from sms_export.models import Triple
+    from sms_export.core.batching import plan
+    from sms_export.core.models import Triple
 
     client = (
         SmsClient.new_builder()
@@ -334,8 +335,8 @@ def one_call_at_a_time(event: dict[str, Any], server: EmulatorServer, work: Path
 
 
 def end_to_end(work: Path, rows: int = 10_000, latency: float = 0.2) -> list[Figure]:
-    from sms_export.batching import plan
-    from sms_export.models import Triple
+    from sms_export.core.batching import plan
+    from sms_export.core.models import Triple
 
     event = direct_event(rows)
     batches = len(plan([Triple(**item) for item in event["task_info"]], 200, 10240))
@@ -365,8 +366,8 @@ def end_to_end(work: Path, rows: int = 10_000, latency: float = 0.2) -> list[Fig
 
 
 def throttled(work: Path, rows: int = 10_000, rate: float = 20.0) -> Figure:
-    from sms_export.batching import plan
-    from sms_export.models import Triple
+    from sms_export.core.batching import plan
+    from sms_export.core.models import Triple
 
     event = direct_event(rows)
     batches = len(plan([Triple(**item) for item in event["task_info"]], 200, 10240))

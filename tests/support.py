@@ -68,8 +68,8 @@ def upload_event(bucket: str, key: str, etag: str = "etag") -> dict[str, Any]:
 def batch_file(rows: list[Triple], start: int = 0) -> str:
     """The name of the stored export holding `rows`, which begin at position `start` among
     the input's distinct triples."""
-    from sms_export.checkpoint import batch_key
-    from sms_export.models import Triple as Valid
+    from sms_export.core.checkpoint import batch_key
+    from sms_export.core.models import Triple as Valid
 
     return batch_key("", [Valid(*row) for row in rows], start, ".csv").lstrip("/")
 

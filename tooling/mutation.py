@@ -23,20 +23,21 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 STAGE = ROOT / ".mutation"
-MODULES = (
-    "batching",
-    "checkpoint",
-    "validation",
-    "readers",
-    "decoding",
-    "jsontext",
-    "outcome",
-    "documents",
-    "replies",
+MODULES = (  # paths under function/sms_export, without .py
+    "core/batching",
+    "core/checkpoint",
+    "core/validation",
+    "core/readers",
+    "core/decoding",
+    "core/jsontext",
+    "core/outcome",
+    "core/documents",
+    "core/replies",
     "runner",
     "retry",
-    "consistency",
-    "report",
+    "sending_rate",
+    "core/verdicts",
+    "core/page",
 )
 # mutmut's statuses: a timeout or a crash (a mutant looping until MemoryError, say) is
 # the tests noticing; a mutant no unit test reaches ("no tests") is a survivor.
@@ -123,15 +124,15 @@ def main() -> int:
     survivors = []
     for name, status in statuses().items():
         verdict = VERDICTS.get(status, "other")
-        by_module.setdefault(name.split(".")[1], Counter())[verdict] += 1
+        by_module.setdefault("/".join(name.split(".")[1:-1]), Counter())[verdict] += 1
         if verdict == "survived":
             survivors.append(f"{name} ({status})")
-    print(f"{'module':<12} {'mutants':>7} {'killed':>7} {'survived':>8} {'other':>6} {'score':>6}")
+    print(f"{'module':<18} {'mutants':>7} {'killed':>7} {'survived':>8} {'other':>6} {'score':>6}")
     for module in options.modules:
         counts = by_module.get(module, Counter())
         total, killed, survived = sum(counts.values()), counts["killed"], counts["survived"]
         score = f"{100 * killed / (killed + survived):.0f}%" if killed + survived else "-"
-        print(f"{module:<12} {total:>7} {killed:>7} {survived:>8} {counts['other']:>6} {score:>6}")
+        print(f"{module:<18} {total:>7} {killed:>7} {survived:>8} {counts['other']:>6} {score:>6}")
     for name in survivors:
         print(f"survived: {name}")
         if options.show:

@@ -6,12 +6,12 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from sms_export import platform
+from sms_export.adapters import platform
+from sms_export.core.models import Outcome
+from sms_export.core.triggers import DocumentInput
 from sms_export.flow import Flow, handle
-from sms_export.models import Outcome
 from sms_export.progress import Progress
 from sms_export.settings import Settings
-from sms_export.triggers import DocumentInput
 
 __all__ = ["export_file", "handle"]
 

@@ -8,9 +8,9 @@ from dataclasses import replace
 
 from pydantic import SecretStr
 
-from sms_export.errors import ConfigurationError
-from sms_export.models import HuaweiCredentials
-from sms_export.platform import Invocation
+from sms_export.adapters.platform import Invocation
+from sms_export.core.errors import ConfigurationError
+from sms_export.core.models import HuaweiCredentials
 from sms_export.settings import Settings
 
 

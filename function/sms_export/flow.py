@@ -4,7 +4,7 @@
 
 `handle` recognises the event; `Flow.run` takes one input through every step. The steps
 live in their own modules: pure ones (readers, validation, batching, checkpoint, outcome,
-documents, replies) and adapters at the edge (triggers, inputs, sms, storage, notify).
+documents, replies) and clients at the edge (triggers, inputs, sms, storage, notify).
 """
 
 from __future__ import annotations
@@ -18,20 +18,23 @@ from functools import partial
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from sms_export import checkpoint, consistency, credentials, inputs, platform, results, triggers
-from sms_export.adapters import Adapters
-from sms_export.batching import Batch, unique
-from sms_export.checkpoint import (
+from sms_export import credentials, inputs
+from sms_export.adapters import platform
+from sms_export.adapters.sms import Download, SmsApi
+from sms_export.clients import Clients
+from sms_export.core import checkpoint, results, triggers
+from sms_export.core import verdicts as consistency
+from sms_export.core.batching import Batch, unique
+from sms_export.core.checkpoint import (
     OUTCOME_FILENAME,
     REJECTS_FILENAME,
     REPORT_FILENAME,
     RESULTS_STEM,
     Span,
 )
-from sms_export.documents import complete
-from sms_export.errors import CallFailed, ConfigurationError, RetryLater, SmsExportError
-from sms_export.metrics import Publisher, metrics_for
-from sms_export.models import (
+from sms_export.core.documents import complete
+from sms_export.core.errors import CallFailed, ConfigurationError, RetryLater, SmsExportError
+from sms_export.core.models import (
     BatchResult,
     ConsistencySummary,
     HuaweiCredentials,
@@ -41,23 +44,23 @@ from sms_export.models import (
     SourceVerdict,
     Triple,
 )
+from sms_export.core.outcome import Subject, failed, ignored, summarise, worth_notifying
+from sms_export.core.page import render as render_report
+from sms_export.core.readers import Tally
+from sms_export.core.redaction import redacted
+from sms_export.core.rejects import CONTENT_TYPE as REJECTS_CONTENT_TYPE
+from sms_export.core.rejects import rejects_csv
+from sms_export.core.replies import reply
+from sms_export.core.triggers import Input
+from sms_export.core.validation import CheckedRows, check_rows
+from sms_export.metrics import Publisher, metrics_for
 from sms_export.notify import Topic, log_error, log_line, topic_for
-from sms_export.outcome import Subject, failed, ignored, summarise, worth_notifying
 from sms_export.progress import Progress, Silent, counted
-from sms_export.readers import Tally
-from sms_export.redaction import redacted
-from sms_export.rejects import CONTENT_TYPE as REJECTS_CONTENT_TYPE
-from sms_export.rejects import rejects_csv
-from sms_export.replies import reply
-from sms_export.report import render as render_report
 from sms_export.retry import RetryPolicy
 from sms_export.runner import BatchRunner, ExportOne, Tried
 from sms_export.sending_rate import SendingRate
 from sms_export.settings import Settings
-from sms_export.sms import Download, SmsApi
 from sms_export.storage import BucketExports, ExportStore, FolderExports, StoredExport
-from sms_export.triggers import Input
-from sms_export.validation import CheckedRows, check_rows
 
 
 def handle(event: Any, context: Any) -> dict[str, Any]:
@@ -156,7 +159,7 @@ class Flow:
         self.invocation = invocation
         self.trigger = trigger
         self.progress = progress or Silent()
-        self._adapters: Adapters | None = None
+        self._clients: Clients | None = None
         self._metrics: tuple[HuaweiCredentials | None, Publisher | None] | None = None
         # One sending rate for every call of the invocation: what a 429 taught one input's
         # exports holds for the next input's (an SQS batch has up to ten).
@@ -200,21 +203,21 @@ class Flow:
         """inputs → rows → valid batches → export → store; `attempt` keeps what is known
         so far, for the record of a failure."""
         attempt.signer = signer = credentials.resolve(self.settings, self.invocation)
-        adapters = self.adapters(signer)
+        clients = self.clients(signer)
         tally = Tally()
         with inputs.opened(
-            source, adapters, self.settings, self.invocation.request_id, tally
+            source, clients, self.settings, self.invocation.request_id, tally
         ) as reading:
             rows = counted(reading.rows, self.progress)
             checked = check_rows(rows, self.settings.id_format)  # → valid + rejected
         attempt.destination = destination = Destination(
-            self.export_store(source, adapters),
+            self.export_store(source, clients),
             checkpoint.folder(self.settings.export_prefix, *reading.identity),
             signer.secrets(),
         )
         if reading.ignored_when_empty and not checked.valid and not checked.rejected:
             return ignored(subject, reading.ignored_when_empty)
-        outcome = self.export_rows(subject, checked, adapters, destination)
+        outcome = self.export_rows(subject, checked, clients, destination)
         outcome.rows.blank, outcome.rows.comments = tally.blank, tally.comments
         outcome.rows.headers = tally.headers
         outcome.rejects_report = store_rejects(checked.rejected, destination)
@@ -222,12 +225,12 @@ class Flow:
         outcome.report = store_report(outcome, destination)
         return outcome
 
-    def adapters(self, signer: HuaweiCredentials) -> Adapters:
+    def clients(self, signer: HuaweiCredentials) -> Clients:
         """One set of clients for every input of the invocation (an SQS batch has up to ten;
         a boto3 client costs tens of milliseconds to make)."""
-        if self._adapters is None or self._adapters.signer != signer:
-            self._adapters = Adapters(self.settings, signer)
-        return self._adapters
+        if self._clients is None or self._clients.signer != signer:
+            self._clients = Clients(self.settings, signer)
+        return self._clients
 
     def metrics(self, signer: HuaweiCredentials | None) -> Publisher | None:
         """One metrics publisher (and client) for every input of the invocation."""
@@ -235,7 +238,7 @@ class Flow:
             self._metrics = (signer, metrics_for(self.settings, self.invocation, signer))
         return self._metrics[1]
 
-    def export_store(self, source: Input, adapters: Adapters) -> ExportStore:
+    def export_store(self, source: Input, clients: Clients) -> ExportStore:
         settings = self.settings
         if settings.export_bucket and settings.export_dir:
             raise ConfigurationError("Set EXPORT_BUCKET or EXPORT_DIR, not both.")
@@ -246,14 +249,14 @@ class Flow:
             raise ConfigurationError(
                 "Set EXPORT_BUCKET (or EXPORT_DIR) to say where the exported files go."
             )
-        return BucketExports(adapters.storage, bucket)
+        return BucketExports(clients.storage, bucket)
 
     # -- valid batches → export → store → outcome --------------------------------------------
     def export_rows(
         self,
         subject: Subject,
         checked: CheckedRows,
-        adapters: Adapters,
+        clients: Clients,
         destination: Destination,
     ) -> Outcome:
         triples, duplicates = unique(checked.valid)
@@ -282,7 +285,7 @@ class Flow:
         for result in done:
             self.progress.batch_done(result)
         runner = BatchRunner(
-            export_and_store(adapters.sms, destination),
+            export_and_store(clients.sms, destination),
             RetryPolicy.from_settings(self.settings),
             self.settings.max_concurrency,
             time_left=self.invocation.seconds_left,
@@ -293,7 +296,7 @@ class Flow:
         results = sorted(done + runner.run(batches), key=lambda result: result.first)
         exported = outcome(batches=results)
         if self.settings.consistency_summary:
-            exported.consistency = verdicts(runner, adapters.sms, stored_triples(results, triples))
+            exported.consistency = verdicts(runner, clients.sms, stored_triples(results, triples))
         return exported
 
 

@@ -12,12 +12,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sms_export.adapters import Adapters
-from sms_export.errors import CallFailed, InputError
-from sms_export.readers import Limits, RawRow, Tally, inline_rows, read_rows
-from sms_export.retry import RetryPolicy
-from sms_export.settings import Settings
-from sms_export.triggers import (
+from sms_export.clients import Clients
+from sms_export.core.errors import CallFailed, InputError
+from sms_export.core.readers import Limits, RawRow, Tally, inline_rows, read_rows
+from sms_export.core.triggers import (
     DiscoveryInput,
     DocumentInput,
     InlineInput,
@@ -25,6 +23,8 @@ from sms_export.triggers import (
     ObjectInput,
     UnusableInput,
 )
+from sms_export.retry import RetryPolicy
+from sms_export.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ def is_outside(source: Input, prefix: str) -> bool:
 
 @contextmanager
 def opened(
-    source: Input, adapters: Adapters, settings: Settings, request_id: str, tally: Tally
+    source: Input, clients: Clients, settings: Settings, request_id: str, tally: Tally
 ) -> Iterator[Opened]:
     limits = Limits(settings.max_input_bytes, settings.max_rows)
     carrier = source.origin or request_id
@@ -85,14 +85,14 @@ def opened(
             )
             yield Opened(rows, ("inline", carrier))
         case ObjectInput(bucket=bucket, key=key, version_id=version_id):
-            with adapters.storage.open(bucket, key, version_id) as stored:
+            with clients.storage.open(bucket, key, version_id) as stored:
                 rows = read_rows(
                     stored.stream, key, content_type=stored.content_type, limits=limits, tally=tally
                 )
                 yield Opened(rows, (bucket, key, stored.revision or ""))
         case DiscoveryInput(filters=filters):
             chosen = filters if filters is not None else (settings.discover_filters or {})
-            found = discovered(adapters, chosen, RetryPolicy.from_settings(settings))
+            found = discovered(clients, chosen, RetryPolicy.from_settings(settings))
             yield Opened(
                 inline_rows(found),
                 ("discovery", carrier),
@@ -101,10 +101,10 @@ def opened(
 
 
 def discovered(
-    adapters: Adapters, filters: Mapping[str, Any], retry: RetryPolicy
+    clients: Clients, filters: Mapping[str, Any], retry: RetryPolicy
 ) -> list[dict[str, Any]]:
     try:
-        return list(adapters.sms.list_sources(filters, retry=retry))
+        return list(clients.sms.list_sources(filters, retry=retry))
     except CallFailed as error:
         raise InputError(
             "DiscoveryFailed",

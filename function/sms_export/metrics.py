@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-from sms_export.huaweisdk import build_client, error_text
-from sms_export.logs import log_event, log_json
-from sms_export.models import HuaweiCredentials, Outcome
-from sms_export.redaction import redact
+from sms_export.adapters.huaweisdk import build_client, error_text
+from sms_export.adapters.logs import log_event, log_json
+from sms_export.core.models import HuaweiCredentials, Outcome
+from sms_export.core.redaction import redact
 
 if TYPE_CHECKING:
-    from sms_export.platform import Invocation
+    from sms_export.adapters.platform import Invocation
     from sms_export.settings import Settings
 
 MetricsMode = Literal["auto", "emf", "ces", "off"]

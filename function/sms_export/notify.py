@@ -7,11 +7,11 @@ import sys
 from dataclasses import dataclass
 from typing import Protocol
 
-from sms_export.documents import KB, LOG_LINE_LIMIT, bounded
-from sms_export.huaweisdk import build_client, error_text
-from sms_export.logs import log_event
-from sms_export.models import HuaweiCredentials, Notification, Outcome
-from sms_export.redaction import redact
+from sms_export.adapters.huaweisdk import build_client, error_text
+from sms_export.adapters.logs import log_event
+from sms_export.core.documents import KB, LOG_LINE_LIMIT, bounded
+from sms_export.core.models import HuaweiCredentials, Notification, Outcome
+from sms_export.core.redaction import redact
 from sms_export.settings import Settings
 
 SNS_MESSAGE_LIMIT = 256 * 1024

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Protocol, TypeVar
 
-from sms_export.models import BatchResult
+from sms_export.core.models import BatchResult
 
 T = TypeVar("T")
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from sms_export.errors import CallFailed
+from sms_export.core.errors import CallFailed
 from sms_export.settings import Settings
 
 T = TypeVar("T")

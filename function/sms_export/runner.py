@@ -9,15 +9,15 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, Generic, TypeVar
 
-from sms_export.batching import Batch, halve
-from sms_export.errors import (
+from sms_export.core.batching import Batch, halve
+from sms_export.core.errors import (
     CallFailed,
     CredentialsRefused,
     DeadlineReached,
     Throttled,
     TooLarge,
 )
-from sms_export.models import BatchResult
+from sms_export.core.models import BatchResult
 from sms_export.progress import Progress, Silent
 from sms_export.retry import RetryPolicy
 from sms_export.sending_rate import SendingRate

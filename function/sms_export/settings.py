@@ -22,9 +22,9 @@ from pydantic import (
     model_validator,
 )
 
-from sms_export.errors import ConfigurationError
+from sms_export.core.errors import ConfigurationError
+from sms_export.core.models import IdFormat
 from sms_export.metrics import CES_NAMESPACE, MetricsMode
-from sms_export.models import IdFormat
 
 API_MAX_ITEMS = 200
 

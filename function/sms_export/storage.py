@@ -12,8 +12,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 
-from sms_export.errors import CallFailed, InputError
-from sms_export.models import CHUNK_SIZE
+from sms_export.core.errors import CallFailed, InputError
+from sms_export.core.models import CHUNK_SIZE
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client

@@ -23,12 +23,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from emulator import EmulatorServer, Fault, SmsBackend
-from sms_export import checkpoint
+from sms_export.adapters.platform import Invocation
+from sms_export.core import checkpoint
+from sms_export.core.models import Triple
+from sms_export.core.triggers import InlineInput
 from sms_export.flow import Flow
-from sms_export.models import Triple
-from sms_export.platform import Invocation
 from sms_export.settings import Settings
-from sms_export.triggers import InlineInput
 from tests.support import ACCESS_KEY, SECRET_KEY, parse_export, triples
 
 FAULTS = (

@@ -15,9 +15,9 @@ import pytest
 from pydantic import SecretStr
 
 from emulator import DEMO_ACCESS_KEY, DEMO_SECRET_KEY, EmulatorServer, Fault
-from sms_export.models import HuaweiCredentials, Triple
+from sms_export.adapters.sms import SmsApi
+from sms_export.core.models import HuaweiCredentials, Triple
 from sms_export.settings import Settings
-from sms_export.sms import SmsApi
 from tests.support import EVENTS, FIXTURES, csv_text, triples
 
 SMS_EXPORT = Path(sys.executable).parent / "sms-export"

@@ -10,11 +10,11 @@ import pytest
 import index
 from emulator import EmulatorServer
 from localrun.contexts import FunctionGraphContext, LambdaContext
-from sms_export import platform
+from sms_export.adapters import platform
+from sms_export.adapters.sms import endpoints
+from sms_export.core.errors import ConfigurationError, RetryLater
 from sms_export.credentials import resolve
-from sms_export.errors import ConfigurationError, RetryLater
 from sms_export.settings import Settings
-from sms_export.sms import endpoints
 from tests.support import load_event
 
 AGENCY = FunctionGraphContext(
@@ -169,7 +169,7 @@ def test_the_libraries_loaded_are_logged_once_per_process(
     import json
     from importlib.metadata import version
 
-    from sms_export.huaweisdk import report_libraries
+    from sms_export.adapters.huaweisdk import report_libraries
 
     report_libraries.cache_clear()
     monkeypatch.setenv("EXPORT_DIR", str(tmp_path))

@@ -11,10 +11,10 @@ from pydantic import SecretStr
 
 from emulator import EmulatorServer, SmsBackend
 from emulator.signing import DATE_FORMAT, SignedRequest, canonical_request, signature
-from sms_export.errors import CallFailed, CredentialsRefused, Throttled, TooLarge
-from sms_export.models import HuaweiCredentials, Triple
+from sms_export.adapters.sms import SmsApi
+from sms_export.core.errors import CallFailed, CredentialsRefused, Throttled, TooLarge
+from sms_export.core.models import HuaweiCredentials, Triple
 from sms_export.settings import Settings
-from sms_export.sms import SmsApi
 from tests.support import ACCESS_KEY, SECRET_KEY
 
 EXPORT = "/v3/tasks/consistency-results/export"

@@ -11,7 +11,7 @@ import pytest
 import index
 from emulator import EmulatorServer, Fault
 from localrun.contexts import LambdaContext
-from sms_export.errors import RetryLater
+from sms_export.core.errors import RetryLater
 from tests.support import Aws, batch_file, csv_text, parse_export, triples
 
 

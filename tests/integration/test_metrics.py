@@ -14,7 +14,7 @@ import index
 from emulator import EmulatorServer
 from emulator.models import Fault
 from localrun.contexts import FunctionGraphContext, LambdaContext
-from sms_export.errors import ConfigurationError
+from sms_export.core.errors import ConfigurationError
 from sms_export.settings import Settings
 from tests.support import ACCESS_KEY, SECRET_KEY, triples
 
@@ -198,7 +198,7 @@ def test_an_event_of_several_inputs_puts_each_inputs_metrics_through_one_client(
     emulator: EmulatorServer, agency: FunctionGraphContext, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import sms_export.metrics
-    from sms_export.huaweisdk import build_client as real
+    from sms_export.adapters.huaweisdk import build_client as real
 
     built: list[object] = []
 

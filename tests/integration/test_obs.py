@@ -19,9 +19,9 @@ from emulator import EmulatorServer
 from emulator.obs_signing import RFC_1123, SDK_DATE_FORMAT, parse_date, string_to_sign
 from emulator.signing import SignedRequest
 from localrun.contexts import FunctionGraphContext
-from sms_export.errors import CallFailed, InputError
-from sms_export.models import HuaweiCredentials
-from sms_export.obs import ObsStorage
+from sms_export.adapters.obs import ObsStorage
+from sms_export.core.errors import CallFailed, InputError
+from sms_export.core.models import HuaweiCredentials
 from tests.support import EVENTS, csv_text, load_event, triples
 
 BUCKET = "sms-input-obs"
@@ -78,7 +78,7 @@ def test_a_retry_resumes_from_a_listing_of_a_parallel_file_system_bucket(
 ) -> None:
     """A PFS bucket refuses ListObjectsV2; the listing is ListObjects with a marker."""
     obs.backend.obs_buckets[BUCKET].kind = "POSIX"
-    monkeypatch.setattr("sms_export.obs.LIST_PAGE", 2)  # several pages for a few files
+    monkeypatch.setattr("sms_export.adapters.obs.LIST_PAGE", 2)  # several pages for a few files
     monkeypatch.setenv("BATCH_SIZE", "2")
     rows = triples(7)
     obs.backend.put_obs_object(BUCKET, "incoming/t.csv", csv_text(rows).encode())
@@ -168,7 +168,7 @@ def test_a_download_streams_in_chunks_and_an_upload_is_whole_or_nothing(
 
 
 def test_listing_returns_every_key_and_size(obs: EmulatorServer, monkeypatch: Any) -> None:
-    monkeypatch.setattr("sms_export.obs.LIST_PAGE", 3)
+    monkeypatch.setattr("sms_export.adapters.obs.LIST_PAGE", 3)
     for number in range(8):
         obs.backend.put_obs_object(BUCKET, f"out/f-{number}.csv", b"x" * number)
     obs.backend.put_obs_object(BUCKET, "other/g.csv", b"y")

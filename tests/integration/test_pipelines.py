@@ -10,7 +10,7 @@ import pytest
 import index
 from emulator import EmulatorServer, Fault
 from localrun.contexts import FunctionGraphContext, LambdaContext
-from sms_export.errors import RetryLater
+from sms_export.core.errors import RetryLater
 from tests.support import (
     Aws,
     batch_file,

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pydantic import SecretStr
 
 from emulator import EmulatorServer, SmsBackend
-from sms_export.batching import encoded_size
-from sms_export.models import HuaweiCredentials, Triple
+from sms_export.adapters.sms import SmsApi
+from sms_export.core.batching import encoded_size
+from sms_export.core.models import HuaweiCredentials, Triple
 from sms_export.settings import Settings
-from sms_export.sms import SmsApi
 from tests.support import ACCESS_KEY, SECRET_KEY
 
 

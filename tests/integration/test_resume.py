@@ -14,7 +14,7 @@ import pytest
 import index
 from emulator import EmulatorServer, Fault
 from localrun.contexts import LambdaContext
-from sms_export.errors import RetryLater
+from sms_export.core.errors import RetryLater
 from tests.support import Aws, csv_text, source_id, task_id, triples
 
 

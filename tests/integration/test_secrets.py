@@ -13,7 +13,7 @@ from moto import mock_aws
 import index
 from emulator import EmulatorServer
 from localrun.contexts import LambdaContext
-from sms_export.errors import RetryLater
+from sms_export.core.errors import RetryLater
 from tests.support import load_event
 
 SECRET = "sms-export/huawei-credentials"

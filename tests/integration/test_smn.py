@@ -11,7 +11,7 @@ import pytest
 import index
 from emulator import EmulatorServer
 from localrun.contexts import FunctionGraphContext
-from sms_export.errors import RetryLater
+from sms_export.core.errors import RetryLater
 from tests.support import INPUT_BUCKET, Aws, csv_text, triples
 
 PROJECT = "0123456789abcdef0123456789abcdef"

@@ -15,7 +15,7 @@ from cfnlint.decode import decode
 from samtranslator.translator.transform import transform
 from samtranslator.yaml_helper import yaml_parse
 
-from sms_export.readers import EXTENSIONS
+from sms_export.core.readers import EXTENSIONS
 from tests.support import ROOT
 
 TEMPLATE = ROOT / "template.yaml"

@@ -8,8 +8,8 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sms_export.batching import encoded_size, halve, plan, unique
-from sms_export.models import Triple
+from sms_export.core.batching import encoded_size, halve, plan, unique
+from sms_export.core.models import Triple
 from tests.support import triples
 
 field_text = st.text(

@@ -5,9 +5,9 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sms_export import checkpoint
-from sms_export.batching import plan
-from sms_export.checkpoint import (
+from sms_export.core import checkpoint
+from sms_export.core.batching import plan
+from sms_export.core.checkpoint import (
     MAX_FOLDER_BYTES,
     Span,
     batch_key,
@@ -16,7 +16,7 @@ from sms_export.checkpoint import (
     gaps,
     plan_around,
 )
-from sms_export.models import Triple
+from sms_export.core.models import Triple
 from tests.support import triples
 
 FOLDER = "consistency-results/bucket/in/t.csv/etag"

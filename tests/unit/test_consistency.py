@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from sms_export.consistency import judge, summarise, unknown, worst_first
-from sms_export.models import SourceVerdict, Triple, Verdict
+from sms_export.core.models import SourceVerdict, Triple, Verdict
+from sms_export.core.verdicts import judge, summarise, unknown, worst_first
 
 SOURCE = Triple(
     "4b1cf0a2-7e1d-4c52-9b3e-2f8d1e0a9c11", "9f2b6c1e-3d4a-4e8f-a1b2-c3d4e5f60718", "web-01"

@@ -8,10 +8,10 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from sms_export.decoding import text_lines
-from sms_export.errors import InputError
-from sms_export.models import CHUNK_SIZE
-from sms_export.readers import Tally, read_rows
+from sms_export.core.decoding import text_lines
+from sms_export.core.errors import InputError
+from sms_export.core.models import CHUNK_SIZE
+from sms_export.core.readers import Tally, read_rows
 
 HEADER = b"task_id,source_id,source_name\r\n"
 

@@ -12,11 +12,11 @@ from typing import Any
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from sms_export.errors import SmsExportError
-from sms_export.models import Triple
-from sms_export.readers import Limits, RawRow, read_rows
-from sms_export.triggers import recognise
-from sms_export.validation import check_row, check_rows
+from sms_export.core.errors import SmsExportError
+from sms_export.core.models import Triple
+from sms_export.core.readers import Limits, RawRow, read_rows
+from sms_export.core.triggers import recognise
+from sms_export.core.validation import check_row, check_rows
 
 BUDGET = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 NAMES = ["in.csv", "in.tsv", "in.json", "in.jsonl", "in.xlsx", "in.csv.gz", "upload"]
@@ -190,7 +190,7 @@ def test_a_triple_is_valid_only_if_the_api_would_take_it(task: str, source: str,
 def test_the_depth_limit_is_exact_for_lists_and_objects() -> None:
     import pytest
 
-    from sms_export import jsontext
+    from sms_export.core import jsontext
 
     assert jsontext.loads("[" * 64 + "]" * 64) is not None
     with pytest.raises(jsontext.TooDeep):

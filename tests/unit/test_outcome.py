@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from sms_export.documents import ANSWER_LIMIT, LOG_LINE_LIMIT, bounded, complete
-from sms_export.models import BatchResult, Outcome, Problem, Rejection
-from sms_export.outcome import (
+from sms_export.core.documents import ANSWER_LIMIT, LOG_LINE_LIMIT, bounded, complete
+from sms_export.core.models import BatchResult, Outcome, Problem, Rejection
+from sms_export.core.outcome import (
     Subject,
     exported_count,
     failed,
@@ -18,8 +18,8 @@ from sms_export.outcome import (
     summarise,
     worth_notifying,
 )
-from sms_export.redaction import REDACTED, redact, redacted
-from sms_export.replies import http_status, reply, sqs_failures
+from sms_export.core.redaction import REDACTED, redact, redacted
+from sms_export.core.replies import http_status, reply, sqs_failures
 
 SUBJECT = Subject("storage", "s3://bucket/in/t.csv", "request-1", "message-1")
 
@@ -238,7 +238,7 @@ def test_a_document_exactly_at_the_limit_is_not_cut() -> None:
 
 
 def test_strings_are_shortened_to_a_fixed_length_only_when_nothing_else_fits() -> None:
-    from sms_export.documents import SHORTENED
+    from sms_export.core.documents import SHORTENED
 
     kept = "k" * SHORTENED
     result = outcome([batch(1, 1, "failed", error_msg="e" * 100_000)], 1, rejected=1)
@@ -290,8 +290,8 @@ def test_many_large_outcomes_are_each_cut_to_their_share_of_the_answer() -> None
 
 
 def test_a_bounded_document_lists_the_worst_sources_and_counts_the_rest() -> None:
-    from sms_export.consistency import summarise
-    from sms_export.models import SourceVerdict
+    from sms_export.core.models import SourceVerdict
+    from sms_export.core.verdicts import summarise
 
     verdicts = [
         SourceVerdict(
@@ -321,8 +321,8 @@ def test_a_bounded_document_lists_the_worst_sources_and_counts_the_rest() -> Non
 
 
 def test_a_document_cut_for_its_rejected_rows_leaves_no_source_out() -> None:
-    from sms_export.consistency import summarise
-    from sms_export.models import SourceVerdict
+    from sms_export.core.models import SourceVerdict
+    from sms_export.core.verdicts import summarise
 
     result = outcome([batch(1, 2)], valid=2, rejected=3000)
     result.consistency = summarise(

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pytest
 
 from localrun.contexts import FunctionGraphContext, LambdaContext
-from sms_export.platform import describe, guarded
+from sms_export.adapters.platform import describe, guarded
 
 
 @dataclass

@@ -15,11 +15,11 @@ from collections.abc import Callable, Sequence
 import pytest
 from openpyxl import Workbook
 
-from sms_export.decoding import MAX_LINE, LimitedReader, text_lines, uncompressed
-from sms_export.errors import InputError
-from sms_export.models import CHUNK_SIZE, Triple
-from sms_export.readers import Limits, RawRow, Tally, Unparsed, detect_format, read_rows
-from sms_export.validation import check_row
+from sms_export.core.decoding import MAX_LINE, LimitedReader, text_lines, uncompressed
+from sms_export.core.errors import InputError
+from sms_export.core.models import CHUNK_SIZE, Triple
+from sms_export.core.readers import Limits, RawRow, Tally, Unparsed, detect_format, read_rows
+from sms_export.core.validation import check_row
 
 HEADER = b"task_id,source_id,source_name\n"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -417,7 +417,7 @@ def test_a_comma_file_after_a_comment_full_of_semicolons_stays_a_comma_file() ->
 
 
 def test_whole_numbers_from_a_sheet_are_written_without_a_fraction() -> None:
-    from sms_export.readers import _cell_text
+    from sms_export.core.readers import _cell_text
 
     assert [_cell_text(v) for v in (12345.0, 1.5, 7, None, "x")] == ["12345", "1.5", "7", "", "x"]
 

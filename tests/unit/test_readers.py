@@ -15,10 +15,10 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from sms_export.errors import InputError
-from sms_export.models import Rejection, Triple
-from sms_export.readers import Limits, RawRow, Tally, read_rows
-from sms_export.validation import EXCEL_ERRORS, check_row
+from sms_export.core.errors import InputError
+from sms_export.core.models import Rejection, Triple
+from sms_export.core.readers import Limits, RawRow, Tally, read_rows
+from sms_export.core.validation import EXCEL_ERRORS, check_row
 from tests.support import FIXTURES
 
 A = ("4b1cf0a2-7e1d-4c52-9b3e-2f8d1e0a9c11", "9f2b6c1e-3d4a-4e8f-a1b2-c3d4e5f60718", "web-01")

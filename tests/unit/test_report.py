@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from html.parser import HTMLParser
 
-from sms_export.consistency import summarise, unknown
-from sms_export.models import (
+from sms_export.core.models import (
     BatchResult,
     Outcome,
     Problem,
@@ -14,7 +13,8 @@ from sms_export.models import (
     SourceVerdict,
     Triple,
 )
-from sms_export.report import render
+from sms_export.core.page import render
+from sms_export.core.verdicts import summarise, unknown
 
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from sms_export.results import NotMergeable, kind, merged, merged_csv
+from sms_export.core.results import NotMergeable, kind, merged, merged_csv
 from sms_export.storage import StoredObject
 
 

@@ -24,7 +24,7 @@ def test_the_cap_bounds_every_wait() -> None:
 
 
 def test_call_retries_retryable_failures_with_growing_waits_then_gives_up() -> None:
-    from sms_export.errors import CallFailed
+    from sms_export.core.errors import CallFailed
 
     waits: list[float] = []
     failures = [CallFailed("ReadTimeout", "slow", retryable=True)] * 2
@@ -53,7 +53,7 @@ def test_call_retries_retryable_failures_with_growing_waits_then_gives_up() -> N
 
 
 def test_call_does_not_retry_a_permanent_failure() -> None:
-    from sms_export.errors import CallFailed
+    from sms_export.core.errors import CallFailed
 
     waits: list[float] = []
     attempts: list[int] = []

@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from sms_export.batching import Batch, plan
-from sms_export.errors import CallFailed, CredentialsRefused, Throttled, TooLarge
-from sms_export.models import BatchResult, Triple
+from sms_export.core.batching import Batch, plan
+from sms_export.core.errors import CallFailed, CredentialsRefused, Throttled, TooLarge
+from sms_export.core.models import BatchResult, Triple
 from sms_export.retry import RetryPolicy
 from sms_export.runner import BatchRunner
 from sms_export.sending_rate import SendingRate

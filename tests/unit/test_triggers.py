@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from sms_export.errors import InputError
-from sms_export.triggers import InlineInput, ObjectInput, recognise
+from sms_export.core.errors import InputError
+from sms_export.core.triggers import InlineInput, ObjectInput, recognise
 from tests.support import load_event, upload_event
 
 

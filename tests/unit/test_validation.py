@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from sms_export.models import Rejection, Triple
-from sms_export.readers import RawRow
-from sms_export.validation import check_row, check_rows
+from sms_export.core.models import Rejection, Triple
+from sms_export.core.readers import RawRow
+from sms_export.core.validation import check_row, check_rows
 from tests.support import source_id, task_id
 
 GOOD = {"task_id": task_id(1), "source_id": source_id(1), "source_name": "web-01"}
@@ -143,7 +143,7 @@ def test_the_format_characters_are_exactly_unicodes_category_cf() -> None:
     import sys
     import unicodedata
 
-    from sms_export.models import FORMAT_CHARACTERS
+    from sms_export.core.models import FORMAT_CHARACTERS
 
     listed = re.compile(f"[{FORMAT_CHARACTERS}]")
     cf = {chr(c) for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Cf"}

@@ -41,7 +41,7 @@ class PlatformName(str, Enum):
 
 
 def settings_or_exit(**overrides: str | None) -> Any:
-    from sms_export.errors import ConfigurationError
+    from sms_export.core.errors import ConfigurationError
     from sms_export.settings import Settings
 
     try:
@@ -77,8 +77,8 @@ def validate(
 
         sms-export validate wave-1.csv wave-2.xlsx --rejects rejected.csv
     """
-    from sms_export.readers import Limits
-    from sms_export.rejects import rejects_csv
+    from sms_export.core.readers import Limits
+    from sms_export.core.rejects import rejects_csv
 
     settings = settings_or_exit()
     limits = Limits(settings.max_input_bytes, settings.max_rows)
@@ -153,8 +153,8 @@ def report(
     """
     from pydantic import ValidationError
 
-    from sms_export.models import Outcome
-    from sms_export.report import render
+    from sms_export.core.models import Outcome
+    from sms_export.core.page import render
 
     try:
         outcome = Outcome.model_validate_json(stored.read_bytes())
@@ -168,8 +168,8 @@ def report(
 
 
 def plan_only(files: list[Path], settings: Any) -> int:
-    from sms_export.batching import plan
-    from sms_export.readers import Limits
+    from sms_export.core.batching import plan
+    from sms_export.core.readers import Limits
 
     limits = Limits(settings.max_input_bytes, settings.max_rows)
     table = Table("file", "valid", "rejected", "batches", "largest batch", show_edge=False)
@@ -215,7 +215,7 @@ def invoke(
         sms-export invoke events/s3-upload.json --platform lambda --timeout 60
     """
     from localrun.contexts import FunctionGraphContext, LambdaContext
-    from sms_export.errors import RetryLater
+    from sms_export.core.errors import RetryLater
     from sms_export.flow import handle
 
     payload = json.loads(event.read_text(encoding="utf-8"))
@@ -298,11 +298,11 @@ def discover(
 
         sms-export discover --state finished
     """
+    from sms_export.adapters.platform import describe
+    from sms_export.adapters.sms import SmsApi
+    from sms_export.core.errors import CallFailed, SmsExportError
     from sms_export.credentials import resolve
-    from sms_export.errors import CallFailed, SmsExportError
-    from sms_export.platform import describe
     from sms_export.retry import RetryPolicy
-    from sms_export.sms import SmsApi
 
     settings = settings_or_exit()
     filters = {

@@ -10,11 +10,11 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from sms_export.batching import unique
-from sms_export.errors import InputError
-from sms_export.models import IdFormat, Outcome, Rejection, Triple
-from sms_export.readers import Limits, Tally, read_rows
-from sms_export.validation import check_rows
+from sms_export.core.batching import unique
+from sms_export.core.errors import InputError
+from sms_export.core.models import IdFormat, Outcome, Rejection, Triple
+from sms_export.core.readers import Limits, Tally, read_rows
+from sms_export.core.validation import check_rows
 
 
 @dataclass

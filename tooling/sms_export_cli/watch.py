@@ -8,7 +8,7 @@ from types import TracebackType
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from sms_export.models import BatchResult
+from sms_export.core.models import BatchResult
 
 PLAIN_ROW_STEP = 10_000
 

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sms_export.models import (
+from sms_export.core.models import (
     BatchResult,
     Outcome,
     OutcomeStatus,

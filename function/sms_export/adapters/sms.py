@@ -12,8 +12,9 @@ from functools import partial
 from pathlib import PurePosixPath
 from typing import Any, TypeVar
 
-from sms_export import jsontext
-from sms_export.errors import (
+from sms_export.adapters.huaweisdk import build_client
+from sms_export.core import jsontext
+from sms_export.core.errors import (
     CallFailed,
     ConfigurationError,
     CredentialsRefused,
@@ -21,8 +22,7 @@ from sms_export.errors import (
     Throttled,
     TooLarge,
 )
-from sms_export.huaweisdk import build_client
-from sms_export.models import CHUNK_SIZE, HuaweiCredentials, Triple
+from sms_export.core.models import CHUNK_SIZE, HuaweiCredentials, Triple
 from sms_export.retry import RetryPolicy
 from sms_export.settings import Settings
 

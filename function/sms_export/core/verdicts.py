@@ -13,8 +13,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timezone
 from typing import Any
 
-from sms_export import jsontext
-from sms_export.models import ConsistencySummary, SourceVerdict, Triple
+from sms_export.core import jsontext
+from sms_export.core.models import ConsistencySummary, SourceVerdict, Triple
 
 COUNTS = {
     "total_files": "num_total_files",

@@ -7,9 +7,9 @@ from __future__ import annotations
 import json
 from typing import Any, TypedDict
 
-from sms_export.documents import ANSWER_LIMIT, LOG_LINE_LIMIT, bounded
-from sms_export.models import Outcome, OutcomeStatus
-from sms_export.triggers import Reply
+from sms_export.core.documents import ANSWER_LIMIT, LOG_LINE_LIMIT, bounded
+from sms_export.core.models import Outcome, OutcomeStatus
+from sms_export.core.triggers import Reply
 
 STATUS_ORDER: tuple[OutcomeStatus, ...] = ("failed", "partial", "succeeded", "ignored")
 SERVER_SIDE = ("ConfigurationError", "InternalError")

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from json.encoder import encode_basestring_ascii
 
-from sms_export.models import Triple
+from sms_export.core.models import Triple
 
 _EMPTY_BODY = len(json.dumps({"task_info": []}))
 _SEPARATOR = len(", ")

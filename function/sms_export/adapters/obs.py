@@ -14,9 +14,9 @@ from collections.abc import Iterable, Iterator
 from functools import cached_property
 from typing import Any
 
-from sms_export.errors import CallFailed, InputError
-from sms_export.huaweisdk import build_client
-from sms_export.models import CHUNK_SIZE, HuaweiCredentials
+from sms_export.adapters.huaweisdk import build_client
+from sms_export.core.errors import CallFailed, InputError
+from sms_export.core.models import CHUNK_SIZE, HuaweiCredentials
 from sms_export.storage import StoredExport, StoredObject
 
 LIST_PAGE = 1000  # ListObjects' most

@@ -15,8 +15,8 @@ from dataclasses import dataclass, replace
 from typing import Any, Literal
 from urllib.parse import unquote_plus
 
-from sms_export import jsontext
-from sms_export.errors import InputError, UnknownEvent
+from sms_export.core import jsontext
+from sms_export.core.errors import InputError, UnknownEvent
 
 Event = Mapping[str, Any]
 Reply = Literal["outcome", "http", "sqs"]

@@ -11,8 +11,8 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails
 
-from sms_export.jsontext import RepeatedKeys
-from sms_export.models import (
+from sms_export.core.jsontext import RepeatedKeys
+from sms_export.core.models import (
     FIELDS,
     ID_FIELDS,
     MAX_FIELD_LENGTH,
@@ -23,7 +23,7 @@ from sms_export.models import (
     first_forbidden_character,
     is_sms_id,
 )
-from sms_export.readers import RawRow, Unparsed
+from sms_export.core.readers import RawRow, Unparsed
 
 
 @dataclass

@@ -12,8 +12,8 @@ from collections.abc import Iterator
 from itertools import chain
 from typing import BinaryIO, cast
 
-from sms_export.errors import InputError
-from sms_export.models import CHUNK_SIZE
+from sms_export.core.errors import InputError
+from sms_export.core.models import CHUNK_SIZE
 
 SAMPLE_SIZE = 64 * 1024
 MAX_LINE = 1024 * 1024  # characters; a CSV row is never near this

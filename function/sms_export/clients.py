@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from functools import cached_property
 
-from sms_export.models import HuaweiCredentials
+from sms_export.adapters.sms import SmsApi
+from sms_export.core.models import HuaweiCredentials
 from sms_export.settings import Settings
-from sms_export.sms import SmsApi
 from sms_export.storage import ObjectStorage, Storage
 
 
-class Adapters:
+class Clients:
     def __init__(self, settings: Settings, signer: HuaweiCredentials) -> None:
         self.settings = settings
         self.signer = signer
@@ -25,7 +25,7 @@ class Adapters:
         """OBS through its own SDK where STORAGE_ENDPOINT names it (FunctionGraph, whose
         package carries no boto3), else S3 through boto3."""
         if self.settings.storage_endpoint:
-            from sms_export.obs import ObsStorage
+            from sms_export.adapters.obs import ObsStorage
 
             return ObsStorage(self.settings.storage_endpoint, self.signer)
         return ObjectStorage()

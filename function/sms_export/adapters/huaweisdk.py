@@ -8,8 +8,8 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from sms_export.logs import log_event
-from sms_export.models import HuaweiCredentials
+from sms_export.adapters.logs import log_event
+from sms_export.core.models import HuaweiCredentials
 
 # FunctionGraph's runtime bundles its own, older copies of these (huaweicloudsdkcore 3.1.111,
 # requests 2.24, urllib3 1.25 on Python 3.12): the package's copies must be the ones loaded.

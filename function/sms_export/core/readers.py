@@ -20,10 +20,10 @@ from operator import itemgetter
 from pathlib import PurePosixPath
 from typing import Any, BinaryIO, Literal, NamedTuple
 
-from sms_export import jsontext
-from sms_export.decoding import MAX_LINE, SAMPLE_SIZE, OverlongLine, text_lines, uncompressed
-from sms_export.errors import InputError
-from sms_export.models import FIELDS, is_sms_id
+from sms_export.core import jsontext
+from sms_export.core.decoding import MAX_LINE, SAMPLE_SIZE, OverlongLine, text_lines, uncompressed
+from sms_export.core.errors import InputError
+from sms_export.core.models import FIELDS, is_sms_id
 
 Format = Literal["csv", "json", "jsonl", "xlsx"]
 DELIMITERS = (",", ";", "\t")

@@ -11,7 +11,7 @@ from html import escape
 from pathlib import PurePosixPath
 from urllib.parse import quote
 
-from sms_export.models import BatchResult, ConsistencySummary, Outcome, SourceVerdict
+from sms_export.core.models import BatchResult, ConsistencySummary, Outcome, SourceVerdict
 
 STYLE = """
 :root { color-scheme: light; --bad: #b3261e; --good: #1e6b34; --unknown: #8a5a00; }

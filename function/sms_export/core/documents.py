@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sms_export.models import Outcome
+from sms_export.core.models import Outcome
 
 KB = 1024
 LOG_LINE_LIMIT = 64 * KB  # FunctionGraph splits entries past 90 KB; CloudWatch at 256 KB

@@ -19,8 +19,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sms_export.batching import Batch, plan
-from sms_export.models import Triple
+from sms_export.core.batching import Batch, plan
+from sms_export.core.models import Triple
 
 OUTCOME_FILENAME = "outcome.json"
 REJECTS_FILENAME = "rejected.csv"

@@ -6,7 +6,7 @@ import csv
 import io
 from collections.abc import Iterable
 
-from sms_export.models import FIELDS, Rejection
+from sms_export.core.models import FIELDS, Rejection
 
 # Spreadsheet programs run cells that begin like this as formulas (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

@@ -11,8 +11,8 @@ from typing import Any, Literal
 
 from pydantic import SecretStr
 
-from sms_export.logs import log_event
-from sms_export.models import HuaweiCredentials
+from sms_export.adapters.logs import log_event
+from sms_export.core.models import HuaweiCredentials
 
 PlatformName = Literal["functiongraph", "lambda", "local"]
 

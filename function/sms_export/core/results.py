@@ -9,8 +9,8 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import PurePosixPath
 from typing import Any
 
-from sms_export.models import CHUNK_SIZE
-from sms_export.readers import workbook_errors
+from sms_export.core.models import CHUNK_SIZE
+from sms_export.core.readers import workbook_errors
 from sms_export.storage import StoredObject
 
 CONTENT_TYPES = {
