@@ -13,9 +13,20 @@ import pytest
 
 import index
 from emulator import EmulatorServer, Fault
+from emulator.models import export_file_for
 from localrun.contexts import LambdaContext
+from sms_export import checkpoint
 from sms_export.errors import RetryLater
-from tests.support import Aws, csv_text, source_id, task_id, triples
+from sms_export.models import Triple
+from tests.support import (
+    INPUT_BUCKET,
+    Aws,
+    csv_text,
+    parse_export,
+    source_id,
+    task_id,
+    triples,
+)
 
 
 def invoke(event: dict[str, Any], context: Any = None) -> tuple[dict[str, Any], bool]:
@@ -318,3 +329,31 @@ def test_a_60000_row_input_logs_a_bounded_line_and_stores_every_batch(
     assert len(stored["batches"]) == 300  # of BATCH_SIZE: the byte limit is raised here
     assert sum(batch["size"] for batch in stored["batches"]) == 60_000
     assert logged["truncated"]["batches"] == len(stored["batches"]) - len(logged["batches"])
+
+
+def test_stored_files_that_partly_overlap_give_each_row_once_in_results_and_batches(
+    emulator: EmulatorServer, aws: Aws
+) -> None:
+    """Issue #20: two deliveries at once, one halving a batch the API found too large,
+    stored positions 13-25 and 25-37 of 100; the retry merged both into results.csv (103
+    rows) and listed overlapping batches."""
+    rows = triples(100)
+    key = "incoming/t.csv"
+    event = aws.upload(key, csv_text(rows))
+    etag = event["Records"][0]["s3"]["object"]["eTag"]
+    folder = checkpoint.folder("consistency-results/", INPUT_BUCKET, key, etag)
+    valid = [Triple(*row) for row in rows]
+    for start, end in ((12, 25), (24, 37)):
+        aws.s3.put_object(
+            Bucket=INPUT_BUCKET,
+            Key=checkpoint.batch_key(folder, valid[start:end], start, ".csv"),
+            Body=export_file_for(rows[start:end]).content,
+        )
+
+    outcome, retry = invoke(event)
+    assert (outcome["status"], retry) == ("succeeded", False)
+    spans = [(b["first"], b["last"]) for b in outcome["batches"]]
+    assert spans == [(1, 12), (13, 25), (26, 100)]  # in order, none overlapping
+    assert [b["resumed"] for b in outcome["batches"]] == [False, True, False]
+    stored = aws.stored(folder + "/")
+    assert parse_export(stored[f"{folder}/results.csv"]) == rows  # each row once, in order
