@@ -357,3 +357,46 @@ def test_stored_files_that_partly_overlap_give_each_row_once_in_results_and_batc
     assert [b["resumed"] for b in outcome["batches"]] == [False, True, False]
     stored = aws.stored(folder + "/")
     assert parse_export(stored[f"{folder}/results.csv"]) == rows  # each row once, in order
+
+
+def test_a_retry_after_a_kill_that_followed_every_export_notifies_and_a_duplicate_does_not(
+    emulator: EmulatorServer, aws: Aws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue #20: the process is killed after its last batch is stored (during the verdict
+    lookups, say): no outcome.json, no notification. Its retry resumes every batch; that
+    alone is no sign that the subscribers were told."""
+    event = aws.upload("incoming/t.csv", csv_text(triples(250)))
+    with monkeypatch.context() as unannounced:
+        unannounced.delenv("NOTIFY_TOPIC")  # the killed run told no one…
+        invoke(event)
+    for key in aws.stored("consistency-results/"):
+        if "/batch-" not in key:  # …and stored nothing after its exports
+            aws.s3.delete_object(Bucket=INPUT_BUCKET, Key=key)
+
+    outcome, retry = invoke(event)
+    assert (outcome["status"], retry) == ("succeeded", False)
+    assert all(batch["resumed"] for batch in outcome["batches"])
+    (notice,) = aws.read_notifications()
+    assert json.loads(notice["Message"])["status"] == "succeeded"
+    record = aws.stored(outcome["stored_outcome"].split("/", 3)[3])
+    (stored,) = [json.loads(content) for content in record.values()]
+    assert stored["notification"]["status"] == "published"  # the record says who was told
+
+    outcome, _ = invoke(event)  # a true duplicate delivery: told already
+    assert aws.read_notifications() == []
+    assert outcome["notification"] is None
+
+
+def test_a_duplicate_delivery_publishes_what_the_first_run_failed_to_publish(
+    emulator: EmulatorServer, aws: Aws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    event = aws.upload("incoming/t.csv", csv_text(triples(3)))
+    with monkeypatch.context() as missing:
+        missing.setenv("NOTIFY_TOPIC", "arn:aws:sns:us-east-1:123456789012:not-yet-created")
+        outcome, _ = invoke(event)
+    assert outcome["notification"]["status"] == "failed"
+
+    outcome, _ = invoke(event)
+    assert all(batch["resumed"] for batch in outcome["batches"])
+    assert outcome["notification"]["status"] == "published"
+    assert len(aws.read_notifications()) == 1
