@@ -44,7 +44,14 @@ from sms_export.core.models import (
     SourceVerdict,
     Triple,
 )
-from sms_export.core.outcome import Subject, failed, ignored, summarise, worth_notifying
+from sms_export.core.outcome import (
+    Subject,
+    failed,
+    ignored,
+    nothing_new,
+    summarise,
+    worth_notifying,
+)
 from sms_export.core.page import render as render_report
 from sms_export.core.readers import Tally
 from sms_export.core.redaction import redacted
@@ -133,6 +140,9 @@ class Destination:
     # The key of each stored export, by the first triple it holds (1-based, as in
     # BatchResult.first): what the results file is merged from.
     keys: dict[int, str] = field(default_factory=dict)
+    # What earlier runs stored in the folder, from the one listing the resume makes: its
+    # batch files, and whether an earlier record (outcome.json) is there to be read.
+    earlier: dict[str, StoredExport] = field(default_factory=dict)
 
 
 @dataclass
@@ -191,9 +201,11 @@ class Flow:
             message = f"{type(error).__name__}: {error}"
             outcome = failed(subject, Problem(code="InternalError", message=message))
         outcome.duration_ms = round((time.monotonic() - started) * 1000)
-        if attempt.destination is not None:
-            outcome.stored_outcome = store_outcome(outcome, attempt.destination)
-        reported = report(outcome, attempt.secrets, topic_for(self.settings, attempt.signer))
+        topic = topic_for(self.settings, attempt.signer)
+        if attempt.destination is None:
+            reported = report(outcome, attempt.secrets, topic)
+        else:
+            reported = record(outcome, attempt.destination, topic)
         metrics = self.metrics(attempt.signer)
         if metrics is not None:
             metrics.publish(reported)
@@ -222,7 +234,6 @@ class Flow:
         outcome.rows.headers = tally.headers
         outcome.rejects_report = store_rejects(checked.rejected, destination)
         outcome.results, outcome.results_reason = store_results(outcome.batches, destination)
-        outcome.report = store_report(outcome, destination)
         return outcome
 
     def clients(self, signer: HuaweiCredentials) -> Clients:
@@ -274,7 +285,7 @@ class Flow:
                 "STRICT_VALIDATION is on: nothing was exported",
             )
             return outcome(batches=[], error=refusal)
-        earlier = earlier_exports(destination) if triples else {}
+        destination.earlier = earlier = earlier_exports(destination) if triples else {}
         spans = checkpoint.covered(destination.folder, earlier, triples)
         resumed, batches = checkpoint.plan_around(
             spans, triples, self.settings.batch_size, self.settings.max_request_bytes
@@ -440,11 +451,48 @@ def store_outcome(outcome: Outcome, destination: Destination) -> str | None:
         return None
 
 
-def report(outcome: Outcome, secrets: list[str], topic: Topic | None) -> Outcome:
-    """Publish (when a topic is set and there is news), log one line, and return the
-    outcome; never a secret. A failed publication is logged and shown, never fatal."""
+def record(outcome: Outcome, destination: Destination, topic: Topic | None) -> Outcome:
+    """The outcome stored, then report.html, then the notification, then the outcome
+    stored again. Stored first, it survives a kill or a lost notification, and the report
+    links it only if it is there; stored again, it is the complete record: it names the
+    report, and says who was told, which is how a duplicate delivery knows it is one. If
+    that second write fails, the first one stands, without those two fields, and the next
+    delivery notifies again: told twice rather than never."""
+    earlier = earlier_record(outcome, destination) if topic is not None else None
+    outcome.stored_outcome = store_outcome(outcome, destination)
+    if outcome.status != "ignored":
+        outcome.report = store_report(outcome, destination)
+    reported = report(outcome, destination.secrets, topic, earlier)
+    if reported.stored_outcome is not None:
+        store_outcome(reported, destination)
+    return reported
+
+
+def earlier_record(outcome: Outcome, destination: Destination) -> Outcome | None:
+    """The outcome an earlier run stored for this input, read before this run replaces it,
+    and only when it may show this run to be a duplicate: when every batch was resumed."""
+    key = f"{destination.folder}/{OUTCOME_FILENAME}"
+    if not nothing_new(outcome) or key not in destination.earlier:
+        return None
+    try:
+        with destination.exports.open(key) as stored:
+            return Outcome.model_validate_json(stored.stream.read())
+    except (SmsExportError, ValueError) as error:  # (pydantic's ValidationError is one)
+        log_error(
+            f"The earlier outcome is unreadable, so this one is notified: {error}",
+            destination.secrets,
+        )
+        return None
+
+
+def report(
+    outcome: Outcome, secrets: list[str], topic: Topic | None, earlier: Outcome | None = None
+) -> Outcome:
+    """Publish (when a topic is set and there is news since the `earlier` record), log one
+    line, and return the outcome; never a secret. A failed publication is logged and
+    shown, never fatal."""
     outcome = redacted(outcome, secrets)
-    if topic is not None and worth_notifying(outcome):
+    if topic is not None and worth_notifying(outcome, earlier, topic.topic):
         outcome.notification = redacted(topic.publish(outcome), secrets)
     log_line(outcome)
     return outcome

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,8 @@ import pytest
 import index
 from emulator import EmulatorServer, Fault
 from localrun.contexts import LambdaContext
+from sms_export.core import checkpoint
+from sms_export.core.checkpoint import OUTCOME_FILENAME, REPORT_FILENAME
 from sms_export.core.errors import RetryLater
 from tests.support import Aws, batch_file, csv_text, parse_export, triples
 
@@ -180,3 +183,30 @@ def test_a_download_cut_while_streaming_to_s3_stores_nothing_partial(
     assert batch["error_code"] == "ChunkedEncodingError"
     assert batch["request_id"] == emulator.backend.calls[0].request_id
     assert [key for key in aws.stored("consistency-results/") if "/batch-" in key] == []
+
+
+def test_a_report_does_not_link_an_outcome_json_the_store_refused(
+    emulator: EmulatorServer, out: Path
+) -> None:
+    """Issue #20: report.html linked outcome.json, which could not be stored. The folder
+    refuses outcome.json alone: a directory of that name stands where the file would go."""
+    folder = out / checkpoint.folder("consistency-results/", "inline", "request-1")
+    (folder / OUTCOME_FILENAME).mkdir(parents=True)
+    outcome = index.handler(direct_event(5), LambdaContext(aws_request_id="request-1"))
+    assert outcome["status"] == "succeeded"
+    assert outcome["stored_outcome"] is None
+    page = (folder / REPORT_FILENAME).read_text(encoding="utf-8")
+    assert outcome["report"] == (folder / REPORT_FILENAME).resolve().as_uri()
+    assert 'href="results.csv"' in page
+    assert OUTCOME_FILENAME not in page
+
+
+def test_the_stored_outcome_names_the_report_that_links_it(
+    emulator: EmulatorServer, out: Path
+) -> None:
+    outcome = index.handler(direct_event(5), LambdaContext(aws_request_id="request-1"))
+    folder = out / checkpoint.folder("consistency-results/", "inline", "request-1")
+    stored = json.loads((folder / OUTCOME_FILENAME).read_text(encoding="utf-8"))
+    assert stored["report"] == outcome["report"] == (folder / REPORT_FILENAME).resolve().as_uri()
+    assert stored["stored_outcome"] == outcome["stored_outcome"]
+    assert f'href="{OUTCOME_FILENAME}"' in (folder / REPORT_FILENAME).read_text(encoding="utf-8")

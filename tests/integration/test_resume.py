@@ -13,9 +13,20 @@ import pytest
 
 import index
 from emulator import EmulatorServer, Fault
+from emulator.models import export_file_for
 from localrun.contexts import LambdaContext
+from sms_export.core import checkpoint
 from sms_export.core.errors import RetryLater
-from tests.support import Aws, csv_text, source_id, task_id, triples
+from sms_export.core.models import Triple
+from tests.support import (
+    INPUT_BUCKET,
+    Aws,
+    csv_text,
+    parse_export,
+    source_id,
+    task_id,
+    triples,
+)
 
 
 def invoke(event: dict[str, Any], context: Any = None) -> tuple[dict[str, Any], bool]:
@@ -320,3 +331,74 @@ def test_a_60000_row_input_logs_a_bounded_line_and_stores_every_batch(
     assert len(stored["batches"]) == 300  # of BATCH_SIZE: the byte limit is raised here
     assert sum(batch["size"] for batch in stored["batches"]) == 60_000
     assert logged["truncated"]["batches"] == len(stored["batches"]) - len(logged["batches"])
+
+
+def test_stored_files_that_partly_overlap_give_each_row_once_in_results_and_batches(
+    emulator: EmulatorServer, aws: Aws
+) -> None:
+    """Issue #20: two deliveries at once, one halving a batch the API found too large,
+    stored positions 13-25 and 25-37 of 100; the retry merged both into results.csv (103
+    rows) and listed overlapping batches."""
+    rows = triples(100)
+    key = "incoming/t.csv"
+    event = aws.upload(key, csv_text(rows))
+    etag = event["Records"][0]["s3"]["object"]["eTag"]
+    folder = checkpoint.folder("consistency-results/", INPUT_BUCKET, key, etag)
+    valid = [Triple(*row) for row in rows]
+    for start, end in ((12, 25), (24, 37)):
+        aws.s3.put_object(
+            Bucket=INPUT_BUCKET,
+            Key=checkpoint.batch_key(folder, valid[start:end], start, ".csv"),
+            Body=export_file_for(rows[start:end]).content,
+        )
+
+    outcome, retry = invoke(event)
+    assert (outcome["status"], retry) == ("succeeded", False)
+    spans = [(b["first"], b["last"]) for b in outcome["batches"]]
+    assert spans == [(1, 12), (13, 25), (26, 100)]  # in order, none overlapping
+    assert [b["resumed"] for b in outcome["batches"]] == [False, True, False]
+    stored = aws.stored(folder + "/")
+    assert parse_export(stored[f"{folder}/results.csv"]) == rows  # each row once, in order
+
+
+def test_a_retry_after_a_kill_that_followed_every_export_notifies_and_a_duplicate_does_not(
+    emulator: EmulatorServer, aws: Aws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue #20: the process is killed after its last batch is stored (during the verdict
+    lookups, say): no outcome.json, no notification. Its retry resumes every batch; that
+    alone is no sign that the subscribers were told."""
+    event = aws.upload("incoming/t.csv", csv_text(triples(250)))
+    with monkeypatch.context() as unannounced:
+        unannounced.delenv("NOTIFY_TOPIC")  # the killed run told no one…
+        invoke(event)
+    for key in aws.stored("consistency-results/"):
+        if "/batch-" not in key:  # …and stored nothing after its exports
+            aws.s3.delete_object(Bucket=INPUT_BUCKET, Key=key)
+
+    outcome, retry = invoke(event)
+    assert (outcome["status"], retry) == ("succeeded", False)
+    assert all(batch["resumed"] for batch in outcome["batches"])
+    (notice,) = aws.read_notifications()
+    assert json.loads(notice["Message"])["status"] == "succeeded"
+    record = aws.stored(outcome["stored_outcome"].split("/", 3)[3])
+    (stored,) = [json.loads(content) for content in record.values()]
+    assert stored["notification"]["status"] == "published"  # the record says who was told
+
+    outcome, _ = invoke(event)  # a true duplicate delivery: told already
+    assert aws.read_notifications() == []
+    assert outcome["notification"] is None
+
+
+def test_a_duplicate_delivery_publishes_what_the_first_run_failed_to_publish(
+    emulator: EmulatorServer, aws: Aws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    event = aws.upload("incoming/t.csv", csv_text(triples(3)))
+    with monkeypatch.context() as missing:
+        missing.setenv("NOTIFY_TOPIC", "arn:aws:sns:us-east-1:123456789012:not-yet-created")
+        outcome, _ = invoke(event)
+    assert outcome["notification"]["status"] == "failed"
+
+    outcome, _ = invoke(event)
+    assert all(batch["resumed"] for batch in outcome["batches"])
+    assert outcome["notification"]["status"] == "published"
+    assert len(aws.read_notifications()) == 1

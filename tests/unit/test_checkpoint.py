@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -93,6 +95,49 @@ def test_halved_parts_count_as_what_they_hold() -> None:
     assert batches[0].index == 3
 
 
+def test_of_files_that_partly_overlap_one_is_trusted_and_the_rest_exported_again() -> None:
+    """Issue #20: two runs at once, one halving a batch, stored positions 13-25 and 25-37;
+    trusting both put triple 25 twice in the results file and the outcome."""
+    halved, whole = keys_for(12, 25), keys_for(24, 37)
+    spans = covered(FOLDER, [whole, halved], ROWS[:37])
+    assert [(s.start, s.end) for s in spans] == [(12, 25)]  # as long: the first to end
+    resumed, batches = plan_around(spans, ROWS[:37], 200, 10**6)
+    assert [(span.start, span.end) for _, span in resumed] == [(12, 25)]
+    assert [(b.start, b.end) for b in batches] == [(0, 12), (25, 37)]
+
+
+def test_the_trusted_files_cover_the_most_then_in_the_fewest_files() -> None:
+    # A long file overlapping two that together hold more: the two are trusted.
+    spans = covered(FOLDER, [keys_for(5, 30), keys_for(0, 10), keys_for(20, 40)], ROWS)
+    assert [(s.start, s.end) for s in spans] == [(0, 10), (20, 40)]
+    # Halves and the whole they were cut from: the whole, one file for the same triples.
+    spans = covered(FOLDER, [keys_for(0, 50), keys_for(50, 100), keys_for(0, 100)], ROWS)
+    assert [(s.start, s.end) for s in spans] == [(0, 100)]
+
+
+@given(st.lists(st.tuples(st.integers(0, 39), st.integers(1, 15)), max_size=8))
+@settings(max_examples=150, deadline=None)
+def test_the_trusted_files_are_disjoint_and_no_other_disjoint_choice_covers_more(
+    stored: list[tuple[int, int]],
+) -> None:
+    keys = [keys_for(start, min(start + size, 40)) for start, size in stored]
+    spans = covered(FOLDER, keys, ROWS[:40])
+    held = [position for span in spans for position in range(span.start, span.end)]
+    assert len(held) == len(set(held))
+    assert spans == sorted(spans, key=lambda span: span.start)
+    every = [
+        Span(key, start, min(start + size, 40))
+        for key, (start, size) in zip(keys, stored, strict=True)
+    ]
+    most = max(
+        sum(span.size for span in choice)
+        for count in range(len(every) + 1)
+        for choice in itertools.combinations(every, count)
+        if all(a.end <= b.start or b.end <= a.start for a, b in itertools.combinations(choice, 2))
+    )
+    assert len(held) == most
+
+
 @given(
     st.lists(st.tuples(st.integers(0, 399), st.integers(1, 200)), max_size=12),
     st.integers(1, 200),
@@ -107,6 +152,7 @@ def test_stored_spans_and_new_batches_together_cover_every_triple_once(
     held = [position for _, span in resumed for position in range(span.start, span.end)]
     new = [position for batch in batches for position in range(batch.start, batch.end)]
     assert set(held) | set(new) == set(range(400))
+    assert len(held) == len(set(held))  # no triple trusted in two files
     assert not set(held) & set(new)  # nothing stored is exported again
     assert len(new) == len(set(new))
     assert all(batch.triples == tuple(ROWS[batch.start : batch.end]) for batch in batches)

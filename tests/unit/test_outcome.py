@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 
 from sms_export.core.documents import ANSWER_LIMIT, LOG_LINE_LIMIT, bounded, complete
-from sms_export.core.models import BatchResult, Outcome, Problem, Rejection
+from sms_export.core.models import BatchResult, Notification, Outcome, Problem, Rejection
 from sms_export.core.outcome import (
     Subject,
     exported_count,
@@ -80,11 +80,38 @@ def test_retryable_comes_from_the_batches() -> None:
     assert failed(SUBJECT, Problem(code="C", message="m", retryable=True)).retryable
 
 
+TOPIC = "arn:aws:sns:us-east-1:123456789012:outcomes"
+
+
+def told(
+    result: Outcome, status: Literal["published", "failed"] = "published", topic: str = TOPIC
+) -> Outcome:
+    """`result` as a run that notified it stored it (its outcome.json)."""
+    notice = Notification(topic=topic, status=status)
+    return result.model_copy(update={"notification": notice})
+
+
 def test_only_news_is_notified() -> None:
-    assert worth_notifying(outcome([batch(1, 2), batch(3, 3, resumed=True)], 3))
-    assert not worth_notifying(outcome([batch(1, 2, resumed=True)], 2))
-    assert worth_notifying(failed(SUBJECT, Problem(code="C", message="m")))
-    assert not worth_notifying(ignored(SUBJECT, "our own export"))
+    assert worth_notifying(outcome([batch(1, 2), batch(3, 3, resumed=True)], 3), None, TOPIC)
+    assert worth_notifying(failed(SUBJECT, Problem(code="C", message="m")), None, TOPIC)
+    assert not worth_notifying(ignored(SUBJECT, "our own export"), None, TOPIC)
+
+
+def test_a_duplicate_is_known_by_the_earlier_record_not_by_every_batch_resumed() -> None:
+    """Issue #20: a run killed after its last export stored no record and told no one;
+    its retry resumes every batch and must still notify."""
+    again = outcome([batch(1, 2, resumed=True)], 2)
+    assert worth_notifying(again, None, TOPIC)  # no record: killed before it
+    assert not worth_notifying(again, told(outcome([batch(1, 2)], 2)), TOPIC)
+    assert worth_notifying(again, told(outcome([batch(1, 2)], 2), "failed"), TOPIC)
+    assert worth_notifying(again, told(outcome([batch(1, 2)], 2), topic="other"), TOPIC)
+    assert worth_notifying(again, outcome([batch(1, 2)], 2), TOPIC)  # no topic then
+    # Told of less than this run found (another instance exported the rest meanwhile).
+    partial = outcome([batch(1, 1), batch(2, 2, "failed", retryable=True)], 2)
+    assert worth_notifying(again, told(partial), TOPIC)
+    # Something done anew is news, whatever the record says.
+    fresh = outcome([batch(1, 1, resumed=True), batch(2, 2)], 2)
+    assert worth_notifying(fresh, told(outcome([batch(1, 2)], 2)), TOPIC)
 
 
 def huge(batches: int = 300, rejected: int = 100_000) -> Outcome:

@@ -87,6 +87,7 @@ def sample_outcome(name: str = "web-01") -> Outcome:
         consistency=summarise([fine, differing, lost]),
         results="s3://bucket/out/results.csv",
         rejects_report="s3://bucket/out/rejected.csv",
+        stored_outcome="s3://bucket/out/outcome.json",
     )
 
 
@@ -128,7 +129,13 @@ def test_the_page_shows_the_totals_and_the_worst_source_first() -> None:
 
 
 def test_a_page_without_verdicts_or_batches_still_renders() -> None:
-    bare = Outcome(status="failed", trigger="direct", input="inline", request_id="r")
+    bare = Outcome(
+        status="failed",
+        trigger="direct",
+        input="inline",
+        request_id="r",
+        stored_outcome="file:///out/outcome.json",
+    )
     page = Page()
     page.feed(render(bare))
     assert page.text == [
@@ -137,6 +144,20 @@ def test_a_page_without_verdicts_or_batches_still_renders() -> None:
         *("0", "rows received", "0", "exported", "0", "rejected", "0", "duplicates"),
         *("Files", "The complete record:", "outcome.json"),
     ]
+
+
+def test_only_files_that_were_stored_are_linked() -> None:
+    """Issue #20: the page linked outcome.json when it could not be stored."""
+    outcome = sample_outcome()
+    outcome.stored_outcome = None
+    page = Page()
+    page.feed(render(outcome))
+    links = [value for name, value in page.attributes if name == "href"]
+    assert "outcome.json" not in links
+    assert "The complete record:" not in page.text
+    assert links[-2:] == ["results.csv", "rejected.csv"]
+    bare = Outcome(status="failed", trigger="direct", input="inline", request_id="r")
+    assert "<h2>Files</h2>" not in render(bare)  # no file at all: no empty list
 
 
 def test_the_page_reads_top_to_bottom_as_a_person_needs_it() -> None:
@@ -194,6 +215,7 @@ def test_a_failed_input_shows_its_error_and_says_no_source_was_checked() -> None
         request_id="r",
         error=Problem(code="NoRows", message="inline holds no rows to export."),
         consistency=summarise([]),
+        stored_outcome="file:///out/outcome.json",
     )
     page = Page()
     page.feed(render(outcome))

@@ -9,13 +9,16 @@ for the span it holds and a digest of that span's triples:
 A resume lists the folder once and trusts a file only when its digest matches the same span
 of the triples read now, so it never depends on the plan that produced the file (another
 BATCH_SIZE or MAX_REQUEST_BYTES, halved parts, a run stopped halfway) and never takes a file
-for rows it does not hold. Only the triples no file covers are exported again.
+for rows it does not hold. Of files that overlap (runs that cut the triples differently)
+it trusts a disjoint set, so that each triple is held by one trusted file. Only the triples
+no trusted file covers are exported again.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -85,9 +88,9 @@ def _utf8_prefix(text: str, limit: int) -> str:
 
 
 def covered(folder: str, keys: Iterable[str], triples: Sequence[Triple]) -> list[Span]:
-    """The stored files under `folder` that hold what they say of `triples`, by position; a
-    file whose span is out of range or whose digest differs (another input, other rules) is
-    not trusted."""
+    """The stored files under `folder` that hold what they say of `triples`, by position,
+    and no two of them the same triple; a file whose span is out of range or whose digest
+    differs (another input, other rules) is not trusted."""
     spans: list[Span] = []
     for key in keys:
         directory, _, name = key.rpartition("/")
@@ -97,19 +100,39 @@ def covered(folder: str, keys: Iterable[str], triples: Sequence[Triple]) -> list
         start, end = int(found["first"]) - 1, int(found["last"])
         if 0 <= start < end <= len(triples) and digest(triples[start:end]) == found["digest"]:
             spans.append(Span(key, start, end))
-    return _without_repeats(spans)
+    return _disjoint(spans)
 
 
-def _without_repeats(spans: list[Span]) -> list[Span]:
-    """One file per stretch of triples: a file adding nothing to those before it (a copy
-    made by two runs at once) is left out."""
-    kept: list[Span] = []
-    reach = 0
-    for span in sorted(spans, key=lambda span: (span.start, -span.end, span.key)):
-        if span.end > reach:
-            kept.append(span)
-            reach = span.end
-    return kept
+def _disjoint(spans: list[Span]) -> list[Span]:
+    """The files to trust, no two holding the same triple, covering the most triples in
+    the fewest files. Stored files overlap when runs cut the triples differently (two
+    deliveries at once, one of them halving a batch the API found too large; another
+    BATCH_SIZE); the results file merges the trusted files whole, and the outcome lists
+    them as its batches, so an overlap would repeat rows there. What the chosen files leave
+    out is exported again, into a file of its own.
+
+    Weighted interval scheduling: the files ordered by where they end, best[i] the best
+    choice among the first i, as (triples covered, minus files used)."""
+    ordered = sorted(spans, key=lambda span: (span.end, span.start, span.key))
+    ends = [span.end for span in ordered]
+    best: list[tuple[int, int]] = [(0, 0)]
+    taken: list[bool] = []
+    for i, span in enumerate(ordered):
+        held, files = best[bisect_right(ends, span.start, 0, i)]  # those ending before it
+        with_it = (held + span.size, files - 1)
+        # On a tie the earlier choice stays: of two copies of one span, the first by key.
+        taken.append(with_it > best[i])
+        best.append(max(with_it, best[i]))
+    chosen: list[Span] = []
+    i = len(ordered)
+    while i > 0:
+        if taken[i - 1]:
+            span = ordered[i - 1]
+            chosen.append(span)
+            i = bisect_right(ends, span.start, 0, i - 1)
+        else:
+            i -= 1
+    return chosen[::-1]
 
 
 def gaps(spans: Sequence[Span], total: int) -> list[tuple[int, int]]:

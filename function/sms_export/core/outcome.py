@@ -91,9 +91,26 @@ def ignored(subject: Subject, reason: str) -> Outcome:
     return subject.outcome("ignored", error=Problem(code="Ignored", message=reason))
 
 
-def worth_notifying(outcome: Outcome) -> bool:
-    """Not for our own exports, and not for a duplicate delivery that found every batch
-    already exported: its log line says so, a second e-mail would not."""
+def worth_notifying(outcome: Outcome, earlier: Outcome | None, topic: str) -> bool:
+    """Not for our own exports, and not for a duplicate delivery: one that found every
+    batch already exported, by a run whose stored record (`earlier`, its outcome.json)
+    says this same result was published to this topic. Its log line says so; a second
+    e-mail would not. That every batch was resumed is not enough: a run killed after its
+    last export (during the verdict lookups, say) stored no record and told no one, and
+    its retry resumes every batch too."""
     if outcome.status == "ignored":
         return False
-    return not outcome.batches or not all(batch.resumed for batch in outcome.batches)
+    return not _told_before(outcome, earlier, topic)
+
+
+def _told_before(outcome: Outcome, earlier: Outcome | None, topic: str) -> bool:
+    if earlier is None or earlier.notification is None:
+        return False
+    told = earlier.notification.status == "published" and earlier.notification.topic == topic
+    same = (earlier.status, earlier.rows.exported) == (outcome.status, outcome.rows.exported)
+    return told and nothing_new(outcome) and same
+
+
+def nothing_new(outcome: Outcome) -> bool:
+    """Every batch was found stored by earlier runs: this run exported nothing."""
+    return bool(outcome.batches) and all(batch.resumed for batch in outcome.batches)

@@ -198,7 +198,8 @@ def _files(outcome: Outcome) -> str:
     files = [
         ("All results in one file", _link(outcome.results) or escape(outcome.results_reason or "")),
         ("Rejected rows", _link(outcome.rejects_report)),
-        ("The complete record", '<a href="outcome.json">outcome.json</a>'),
+        # Only once stored: the report is stored after outcome.json, knowing if it was.
+        ("The complete record", _link(outcome.stored_outcome)),
     ]
     items = "".join(f"<li>{escape(label)}: {value}</li>" for label, value in files if value)
-    return f"<h2>Files</h2><ul>{items}</ul>"
+    return f"<h2>Files</h2><ul>{items}</ul>" if items else ""
