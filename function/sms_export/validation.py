@@ -106,7 +106,7 @@ def _canonical(triples: list[Triple], id_format: IdFormat) -> list[Triple]:
 
 def check_row(row: RawRow, id_format: IdFormat = "uuid") -> Triple | Rejection:
     if isinstance(row.fields, Unparsed):
-        return Rejection(row=row.number, reason=row.fields.reason)
+        return Rejection(row=row.number, reason=row.fields.reason, values=row.fields.values)
     if not isinstance(row.fields, Mapping):
         return Rejection(row=row.number, reason="not an object with " + ", ".join(FIELDS))
     values = {name: str(row.fields.get(name, "")) for name in FIELDS}  # for the report
