@@ -6,6 +6,7 @@ import base64
 import csv
 import io
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -72,6 +73,20 @@ def batch_file(rows: list[Triple], start: int = 0) -> str:
     from sms_export.core.models import Triple as Valid
 
     return batch_key("", [Valid(*row) for row in rows], start, ".csv").lstrip("/")
+
+
+def workbook_bytes(*sheet_rows: Sequence[object]) -> bytes:
+    """An .xlsx file whose first sheet holds these rows, values typed as given."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for values in sheet_rows:
+        sheet.append(list(values))
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
 
 
 def parse_export(content: bytes) -> list[Triple]:

@@ -11,7 +11,7 @@ from pydantic import SecretStr
 from sms_export.adapters.platform import Invocation
 from sms_export.core.errors import ConfigurationError
 from sms_export.core.models import HuaweiCredentials
-from sms_export.settings import Settings
+from sms_export.settings import Settings, key_text
 
 
 def _pair(
@@ -82,16 +82,23 @@ def from_secret(secret_id: str, project_id: str | None) -> HuaweiCredentials:
         ) from None
     try:
         document = json.loads(text)
-        credentials = HuaweiCredentials(
-            SecretStr(str(document["ak"])),
-            SecretStr(str(document["sk"])),
-            project_id=document.get("project_id") or project_id,
-            source="HUAWEI_CREDENTIALS_SECRET",
-        )
+        keys = {name: str(document[name]) for name in ("ak", "sk")}
+        project_id = document.get("project_id") or project_id
     except (ValueError, KeyError, TypeError, AttributeError):
         raise ConfigurationError(
             f'The secret {secret_id} must be JSON with "ak" and "sk" (and optionally "project_id")'
         ) from None
+    for name, value in keys.items():
+        try:
+            keys[name] = key_text(value)
+        except ValueError as problem:
+            raise ConfigurationError(f'The secret {secret_id}\'s "{name}" {problem}') from None
+    credentials = HuaweiCredentials(
+        SecretStr(keys["ak"]),
+        SecretStr(keys["sk"]),
+        project_id=project_id,
+        source="HUAWEI_CREDENTIALS_SECRET",
+    )
     if not all(credentials.secrets()[:2]):
         raise ConfigurationError(
             f"The secret {secret_id} holds no keys yet: put them with "

@@ -27,6 +27,31 @@ from sms_export.core.models import IdFormat
 from sms_export.metrics import CES_NAMESPACE, MetricsMode
 
 API_MAX_ITEMS = 200
+CREDENTIAL_FIELDS = (
+    "cloud_sdk_ak",
+    "cloud_sdk_sk",
+    "huaweicloud_sdk_ak",
+    "huaweicloud_sdk_sk",
+    "huaweicloud_sdk_security_token",
+)
+
+
+def key_text(value: str) -> str:
+    """An access key, secret key or token as signed: keys and tokens never hold whitespace,
+    so whitespace around one is an accident of how it was set (Terraform's file() keeps the
+    file's last newline, a pasted key brings the Enter) and is dropped, where the HTTP
+    library would refuse the header on every call and quote it, key and all, in its error.
+    Whitespace or a control character inside is a damaged key: no guess is made, and the
+    error (ValueError, raised as a ConfigurationError naming the variable) never holds the
+    value."""
+    key = value.strip()
+    inside = next((i for i, ch in enumerate(key, 1) if ch.isspace() or not ch.isprintable()), None)
+    if inside is not None:
+        raise ValueError(
+            f"holds whitespace or a control character at position {inside} of "
+            f"{len(key)}: a key is one word; set it again"
+        )
+    return key
 
 
 class Settings(BaseModel):
@@ -98,6 +123,12 @@ class Settings(BaseModel):
     # Where the outcome is published: an SNS topic ARN or an SMN topic URN
     notify_topic: str | None = None
     smn_endpoint: str | None = None  # overrides the region's SMN endpoint (an emulator)
+
+    @field_validator(*CREDENTIAL_FIELDS, mode="before")
+    @classmethod
+    def _key_is_one_word(cls, value: object) -> object:
+        # Only whitespace is as good as empty: not set, as an empty variable is.
+        return (key_text(value) or None) if isinstance(value, str) else value
 
     @field_validator("export_prefix", "input_prefix")
     @classmethod

@@ -83,6 +83,16 @@ def test_duplicates_are_exported_once_and_counted(emulator: EmulatorServer, aws:
     assert sorted(aws.exported_items()) == sorted(rows)
 
 
+def test_a_uuid_in_upper_case_is_a_duplicate_of_its_lower_case(
+    emulator: EmulatorServer, aws: Aws
+) -> None:
+    rows = triples(10)
+    shouted = [(task.upper(), source.upper(), name) for task, source, name in rows[:3]]
+    outcome = index.handler(aws.upload("in/dups.csv", csv_text(rows + shouted)), LambdaContext())
+    assert outcome["rows"]["duplicates"] == 3
+    assert sorted(aws.exported_items()) == sorted(rows)  # SMS's own lower-case form
+
+
 @pytest.mark.parametrize("key", ["incoming/wave 1/服务器 清单+v2.csv", "a+b c/d+e/f.csv"])
 def test_keys_with_spaces_plus_non_ascii_and_folders_are_read(
     emulator: EmulatorServer, aws: Aws, key: str

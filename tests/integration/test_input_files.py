@@ -11,7 +11,7 @@ import pytest
 import index
 from emulator import EmulatorServer
 from localrun.contexts import LambdaContext
-from tests.support import FIXTURES, INPUT_BUCKET, Aws, csv_text, triples
+from tests.support import FIXTURES, INPUT_BUCKET, Aws, csv_text, triples, workbook_bytes
 
 
 def upload_fixture(aws: Aws, name: str, key: str | None = None) -> dict[str, object]:
@@ -58,6 +58,30 @@ def test_the_rejects_report_is_stored_escaped_and_pointed_to(
     assert table[3][2].startswith("'@")
     (notification,) = aws.read_notifications()
     assert json.loads(notification["Message"])["rejects_report"] == report_uri
+
+
+def test_a_numeric_id_a_sheet_cannot_hold_exactly_is_rejected_not_sent_as_other_digits(
+    emulator: EmulatorServer, aws: Aws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ID_FORMAT", "any")
+    data = workbook_bytes(
+        ["task_id", "source_id", "source_name"],
+        ["t-1", 1234567890123456789.0, "web-01"],  # Excel shows 1.23456789012346E+18
+        ["t-2", 42.0, "db"],
+    )
+    outcome = index.handler(aws.upload("incoming/ids.xlsx", data), LambdaContext())
+    assert outcome["rejected"] == [
+        {
+            "row": 2,
+            "reason": "source_id is the number 1.23456789012346E+18, too large for a "
+            "spreadsheet to keep every digit: the digits typed are lost; format the column "
+            "as Text and type it again",
+        }
+    ]
+    assert aws.exported_items() == [("t-2", "42", "db")]
+    key = outcome["rejects_report"].removeprefix(f"s3://{INPUT_BUCKET}/")
+    report = aws.s3.get_object(Bucket=INPUT_BUCKET, Key=key)["Body"].read().decode("utf-8-sig")
+    assert list(csv.reader(io.StringIO(report)))[1][2:] == ["t-1", "1.23456789012346E+18", "web-01"]
 
 
 def test_strict_mode_rejects_the_whole_file_and_exports_nothing(

@@ -10,16 +10,16 @@ import json
 import re
 import zipfile
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 import pytest
-from openpyxl import Workbook
 
 from sms_export.core.decoding import MAX_LINE, LimitedReader, text_lines, uncompressed
 from sms_export.core.errors import InputError
 from sms_export.core.models import CHUNK_SIZE, Triple
 from sms_export.core.readers import Limits, RawRow, Tally, Unparsed, detect_format, read_rows
-from sms_export.core.validation import check_row
+from sms_export.core.validation import check_row, check_rows
+from tests.support import workbook_bytes
 
 HEADER = b"task_id,source_id,source_name\n"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -261,17 +261,6 @@ def test_json_lines_count_blank_and_comment_lines_and_read_on_after_them() -> No
     assert (tally.blank, tally.comments) == (2, 2)
 
 
-def workbook_bytes(*sheet_rows: Sequence[object]) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    for values in sheet_rows:
-        sheet.append(list(values))
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
-
-
 def test_a_workbook_gives_values_not_formulas_and_whole_numbers_as_integers() -> None:
     data = workbook_bytes(
         ["task_id", "source_id", "source_name"],
@@ -285,6 +274,43 @@ def test_a_workbook_gives_values_not_formulas_and_whole_numbers_as_integers() ->
         {"task_id": "t-2", "source_id": "s-2", "source_name": ""},
         {"task_id": "t-3", "source_id": "1.5", "source_name": "db"},
     ]
+
+
+def test_a_number_too_large_to_keep_its_digits_rejects_its_row_and_never_becomes_other_digits() -> (
+    None
+):
+    data = workbook_bytes(
+        ["task_id", "source_id", "source_name"],
+        [1234567890123456789.0, "s-1", "web-01"],  # Excel: 1.23456789012346E+18
+        [42.0, float(2**53 - 1), "db"],  # whole numbers a double holds exactly
+        ["t-3", 2.0**60, "db-2"],
+        ["t-4", "s-4", -1e300],  # a name is not sent with other digits either
+    )
+    checked = check_rows(rows(data, "ids.xlsx"), "any")
+    assert checked.valid == [
+        Triple("42", str(2**53 - 1), "db"),
+    ]
+    assert [(r.row, r.reason) for r in checked.rejected] == [
+        (
+            2,
+            "task_id is the number 1.23456789012346E+18, too large for a spreadsheet to keep "
+            "every digit: the digits typed are lost; format the column as Text and type it "
+            "again",
+        ),
+        (4, "source_id is the number 1.15292150460685E+18, too large" + ANY_TEXT),
+        (5, "source_name is the number -1E+300, too large" + ANY_TEXT),
+    ]
+    assert checked.rejected[0].values == {
+        "task_id": "1.23456789012346E+18",
+        "source_id": "s-1",
+        "source_name": "web-01",
+    }
+
+
+ANY_TEXT = (
+    " for a spreadsheet to keep every digit: the digits typed are lost; format the column as "
+    "Text and type it again"
+)
 
 
 # -- lines across reads -----------------------------------------------------------------------
@@ -420,6 +446,10 @@ def test_whole_numbers_from_a_sheet_are_written_without_a_fraction() -> None:
     from sms_export.core.readers import _cell_text
 
     assert [_cell_text(v) for v in (12345.0, 1.5, 7, None, "x")] == ["12345", "1.5", "7", "", "x"]
+    # The last whole number a double holds exactly, and the first it may hold for another.
+    exact, inexact = _cell_text(float(2**53 - 1)), _cell_text(float(2**53))
+    assert (exact, type(exact).__name__) == (str(2**53 - 1), "str")
+    assert (inexact, type(inexact).__name__) == ("9.00719925474099E+15", "InexactNumber")
 
 
 def test_a_json_lines_row_nested_too_deep_is_one_rejected_row() -> None:

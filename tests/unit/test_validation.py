@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from sms_export.core.batching import unique
 from sms_export.core.models import Rejection, Triple
 from sms_export.core.readers import RawRow
 from sms_export.core.validation import check_row, check_rows
@@ -217,6 +218,28 @@ def test_ids_that_are_not_uuids_are_rejected_by_default(value: str, expected: st
 def test_uuids_in_upper_case_are_ids_too() -> None:
     fields = {**GOOD, "task_id": "4B1CF0A2-7E1D-4C52-9B3E-2F8D1E0A9C11"}
     assert isinstance(check_row(RawRow(2, fields)), Triple)
+
+
+def test_a_uuid_in_upper_case_is_sent_in_lower_case_and_found_a_duplicate() -> None:
+    upper = {name: value.upper() for name, value in GOOD.items()}
+    upper["source_name"] = GOOD["source_name"]
+    rows = [RawRow(2, GOOD), RawRow(3, upper)]
+    chunk = check_rows(rows).valid  # the chunk path
+    one_by_one = [check_row(row) for row in rows]  # the row-by-row path
+    expected = Triple(GOOD["task_id"], GOOD["source_id"], "web-01")
+    assert chunk == one_by_one == [expected, expected]
+    assert unique(chunk) == ([expected], 1)
+
+
+def test_ids_of_any_format_are_kept_and_compared_as_given() -> None:
+    upper = {**GOOD, "task_id": GOOD["task_id"].upper(), "source_id": "Src-A"}
+    rows = [RawRow(2, {**GOOD, "source_id": "Src-A"}), RawRow(3, upper)]
+    valid = check_rows(rows, "any").valid
+    assert [(t.task_id, t.source_id) for t in valid] == [
+        (GOOD["task_id"], "Src-A"),
+        (GOOD["task_id"].upper(), "Src-A"),
+    ]
+    assert unique(valid)[1] == 0
 
 
 @pytest.mark.parametrize("id_format", ["uuid", "any"])

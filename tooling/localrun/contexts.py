@@ -64,3 +64,16 @@ class FunctionGraphContext:
 
     def getFunctionName(self) -> str:  # noqa: N802
         return "sms-consistency-export"
+
+
+@dataclass
+class OtcFunctionGraphContext(FunctionGraphContext):
+    """Open Telekom Cloud's community Python runtime (fleet-and-quotas.md §4.6): its
+    getRunningTimeInSeconds answers in milliseconds (RUNTIME_TIMEOUT times 1000), and its
+    remaining time, right in milliseconds, is not clamped at zero."""
+
+    def getRemainingTimeInMilliSeconds(self) -> int:  # noqa: N802
+        return int((self.timeout_seconds - (time.monotonic() - self._started)) * 1000)
+
+    def getRunningTimeInSeconds(self) -> int:  # noqa: N802
+        return int(self.timeout_seconds * 1000)

@@ -55,24 +55,53 @@ def _configured_timeout(context: Any) -> float | None:
     return None
 
 
+# FunctionGraph's timeout is 3 s to 72 h (platforms.md, "Function timeout setting"): a
+# reading outside, in whichever unit, is not the timeout in that unit.
+TIMEOUT_MS_RANGE = (3_000, 259_200_000)
+
+
 def guarded(remaining_ms: Callable[[], int], timeout_seconds: float | None) -> Callable[[], int]:
-    """The platform's remaining time, unless it is implausible against the configured
-    timeout when the invocation starts: a runtime that mixes seconds and milliseconds would
-    leave every batch pending (too little) or let the function be killed mid-batch (too
-    much). Then the configured timeout is counted down on the function's own clock."""
+    """The time left, read so that the function never runs past its real deadline when a
+    runtime mixes seconds and milliseconds. OTC's community runtime answers
+    getRunningTimeInSeconds in milliseconds (fleet-and-quotas.md §4.6): read as seconds, a 6 s
+    timeout was 6,000 s, the right remaining time was called implausible, and the function
+    ran 784 s past its timeout.
+
+    Each reading is taken in both units, and the remaining time is believed in the unit in
+    which it agrees with the timeout at the start (between half of it and all of it, plus a
+    second of rounding). Milliseconds, the getter's own unit, are tried first: they are the
+    shorter deadline, and a right remaining time is kept live, never replaced. Where nothing
+    agrees, the shorter of the platform's remaining time and a countdown of the shortest
+    plausible timeout is used: a batch left pending is retried, a function killed mid-batch
+    loses its whole outcome."""
     if timeout_seconds is None:
         return remaining_ms
-    started = time.monotonic()
-    reported, timeout_ms = remaining_ms(), timeout_seconds * 1000
-    if timeout_ms / 2 <= reported <= timeout_ms + 1000:
+    low, high = TIMEOUT_MS_RANGE
+    timeouts = [ms for ms in (timeout_seconds * 1000, timeout_seconds) if low <= ms <= high]
+    if not timeouts:
         return remaining_ms
+    started = time.monotonic()
+    reported = remaining_ms()
+
+    def agrees(left_ms: float, timeout_ms: float) -> bool:
+        return timeout_ms / 2 <= left_ms <= timeout_ms + 1000
+
+    if any(agrees(reported, timeout_ms) for timeout_ms in timeouts):
+        return remaining_ms
+    # In seconds only against the timeout read as seconds, as documented: two getters both
+    # off by the same factor would otherwise agree on a deadline a thousand times too far.
+    scaled = timeout_seconds * 1000 in timeouts and agrees(reported * 1000, timeout_seconds * 1000)
+    shortest = min(timeouts)
     log_event(
         "WARNING",
-        "sms-consistency-export: implausible remaining time; using the configured timeout",
+        "sms-consistency-export: the remaining time disagrees with the configured timeout; "
+        + ("reading it in seconds" if scaled else "using the shorter of the two"),
         reported_remaining_ms=reported,
         configured_timeout_seconds=timeout_seconds,
     )
-    return lambda: max(0, int(timeout_ms - (time.monotonic() - started) * 1000))
+    if scaled:
+        return lambda: remaining_ms() * 1000
+    return lambda: min(remaining_ms(), int(shortest - (time.monotonic() - started) * 1000))
 
 
 def _user_data(context: Any) -> Callable[[str], str | None] | None:

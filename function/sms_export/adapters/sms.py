@@ -91,6 +91,10 @@ def classify(error: Exception) -> CallFailed:
         )
     # The SDK lets requests' own errors escape (a read timeout is a raw ReadTimeout), and a
     # connection cut mid-download surfaces as ChunkedEncodingError: all worth retrying.
+    if isinstance(error, requests.exceptions.InvalidHeader):
+        # Refused before it is sent, and refused again on every attempt: a credential or
+        # setting holds a character no header may (its message quotes the header: redacted).
+        return CallFailed(type(error).__name__, str(error)[:500], retryable=False)
     if isinstance(error, requests.Timeout):
         return CallFailed("ReadTimeout", "The SMS API did not answer in time", retryable=True)
     if isinstance(error, (SdkException, requests.RequestException)):

@@ -68,9 +68,11 @@ class RawRow(NamedTuple):  # a tuple: there is one per input row
 
 @dataclass(frozen=True)
 class Unparsed:
-    """A row that could not even be parsed (a JSON Lines line that is not JSON)."""
+    """A row that could not even be parsed (a JSON Lines line that is not JSON), or whose
+    cells cannot be trusted; `values`, when known, are its cells for the rejects report."""
 
     reason: str
+    values: dict[str, str] | None = None
 
 
 @dataclass
@@ -331,7 +333,8 @@ def xlsx_rows(stream: BinaryIO, name: str, tally: Tally, limits: Limits) -> Iter
             # Many writers leave a stale or minimal <dimension>; read-only mode trusts it and
             # would silently drop the rows past it.
             sheet.reset_dimensions()
-            yield from table_rows(_sheet_records(sheet, name, damaged), name, tally)
+            for row in table_rows(_sheet_records(sheet, name, damaged), name, tally):
+                yield _unless_inexact(row)
         finally:
             workbook.close()
 
@@ -365,12 +368,42 @@ def _unreadable_workbook(name: str, error: BaseException) -> InputError:
     return InputError("UnreadableFile", f"{name} is not a valid .xlsx workbook: {error}")
 
 
+# A workbook stores every number as a double, whose whole numbers are all exact only below
+# 2**53 (16 digits). Past it, the integer the double holds has digits nobody typed: Excel
+# keeps an 18-digit id as 1.23456789012346E+18, which as an integer is 1234567890123460096.
+EXACT_WHOLE_NUMBERS = 2**53
+
+
+class InexactNumber(str):
+    """A numeric cell too large for its digits to be trusted, as Excel shows it (15
+    significant digits). A str, so that headers and blank rows are found as before; a row
+    holding one in a field is rejected, never sent with digits the sheet does not show."""
+
+
 def _cell_text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
-        return str(int(value))  # ids typed as numbers come back as floats
-    return str(value)
+        if abs(value) < EXACT_WHOLE_NUMBERS:
+            return str(int(value))  # ids typed as numbers come back as floats: 42.0 is "42"
+        return InexactNumber(f"{value:.15G}")
+    return str(value)  # an int is the sheet's own digits; a float's repr round-trips
+
+
+def _unless_inexact(row: RawRow) -> RawRow:
+    if not isinstance(row.fields, dict):
+        return row
+    reasons = [
+        f"{name} is the number {value}, too large for a spreadsheet to keep every digit: "
+        "the digits typed are lost; format the column as Text and type it again"
+        for name, value in row.fields.items()
+        if isinstance(value, InexactNumber)
+    ]
+    if not reasons:
+        return row
+    return RawRow(
+        row.number, Unparsed("; ".join(reasons), {k: str(v) for k, v in row.fields.items()})
+    )
 
 
 # -- JSON and JSON Lines ---------------------------------------------------------------------

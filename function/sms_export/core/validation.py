@@ -94,9 +94,19 @@ def _ids_fit(triple: Triple, id_format: IdFormat) -> bool:
     return triple.task_id.isascii() and triple.source_id.isascii()
 
 
+def _canonical(triples: list[Triple], id_format: IdFormat) -> list[Triple]:
+    """UUIDs in lower case, the form SMS gives its ids in: the same id typed in upper case
+    (a spreadsheet's UPPER(), another tool's export) is then one id, found a duplicate and
+    exported once, and SMS is asked about the id as it knows it. Ids of ID_FORMAT=any are
+    opaque: they are kept, and compared, exactly as given."""
+    if id_format != "uuid":
+        return triples
+    return [Triple(task.lower(), source.lower(), name) for task, source, name in triples]
+
+
 def check_row(row: RawRow, id_format: IdFormat = "uuid") -> Triple | Rejection:
     if isinstance(row.fields, Unparsed):
-        return Rejection(row=row.number, reason=row.fields.reason)
+        return Rejection(row=row.number, reason=row.fields.reason, values=row.fields.values)
     if not isinstance(row.fields, Mapping):
         return Rejection(row=row.number, reason="not an object with " + ", ".join(FIELDS))
     values = {name: str(row.fields.get(name, "")) for name in FIELDS}  # for the report
@@ -119,7 +129,7 @@ def check_row(row: RawRow, id_format: IdFormat = "uuid") -> Triple | Rejection:
         failed = [problem for problem in problems if problem]
     if failed:
         return Rejection(row=row.number, reason="; ".join(failed), values=values)
-    return triple
+    return _canonical([triple], id_format)[0]
 
 
 # What a spreadsheet shows, and exports as text, where a formula failed.
@@ -168,7 +178,7 @@ def check_rows(rows: Iterable[RawRow], id_format: IdFormat = "uuid") -> CheckedR
                     _ids_fit(triple, id_format) and not EXCEL_ERRORS.intersection(triple)
                     for triple in valid
                 ):
-                    checked.valid.extend(valid)
+                    checked.valid.extend(_canonical(valid, id_format))
                     continue
         for row in chunk:
             result = check_row(row, id_format)
