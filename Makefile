@@ -7,7 +7,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test unit lint package bench mutation sam screenshot clean
+.PHONY: run test unit lint package bench mutation sam checkov screenshot clean
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -56,11 +56,26 @@ $(SAM_VENV)/.installed:
 	$(SAM_VENV)/bin/python -m pip install --quiet aws-sam-cli==1.170.0
 	touch $@
 
-sam: $(SAM_VENV)/.installed
+sam: $(SAM_VENV)/.installed checkov
 	$(SAM) validate --lint
 	$(SAM) build --manifest requirements.txt
 	cd .aws-sam/build/ExportFunction && python3.12 -s -c \
 		"import index, sms_export.api; print('the built package imports:', index.__file__)"
+
+## checkov on both deployments; any failed check fails. A check that does not fit is skipped
+## beside its resource, with the reason (Metadata.checkov.skip, #checkov:skip=). checkov
+## pins its own boto3 and friends too, so it gets its own environment; offline: no
+## guidelines download, no PyPI version check.
+CHECKOV_VENV := .venv-checkov
+CHECKOV      := CKV_SKIP_PACKAGE_UPDATE_CHECK=TRUE $(CHECKOV_VENV)/bin/checkov --skip-download --compact --quiet
+$(CHECKOV_VENV)/.installed:
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet checkov==3.3.30
+	touch $@
+
+checkov: $(CHECKOV_VENV)/.installed
+	$(CHECKOV) --framework cloudformation --file template.yaml
+	$(CHECKOV) --framework terraform --directory deploy/functiongraph
 
 ## Build dist/functiongraph.zip for FunctionGraph (FG_PYTHON=3.10 for the older runtime).
 FG_PYTHON ?= 3.12

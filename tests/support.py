@@ -66,6 +66,14 @@ def upload_event(bucket: str, key: str, etag: str = "etag") -> dict[str, Any]:
     return event
 
 
+def upload_suffixes() -> set[str]:
+    """The object name endings a deployment must start the function for: every format the
+    readers accept, and any of them gzipped."""
+    from sms_export.core.readers import EXTENSIONS
+
+    return {*EXTENSIONS, ".gz"}
+
+
 def batch_file(rows: list[Triple], start: int = 0) -> str:
     """The name of the stored export holding `rows`, which begin at position `start` among
     the input's distinct triples."""

@@ -1,12 +1,14 @@
-# sms-consistency-export on FunctionGraph: the function, its agency, the OBS upload trigger
-# (through EventGrid), a disabled discovery timer, asynchronous-invocation settings with a
-# failure destination, and the SMN topic outcomes are published to.
+# sms-consistency-export on FunctionGraph: the function, its agency, the OBS upload triggers,
+# a disabled discovery timer, asynchronous-invocation settings with a failure destination,
+# and the SMN topic outcomes are published to.
 
 locals {
   bucket       = var.create_input_bucket ? huaweicloud_obs_bucket.input[0].bucket : var.input_bucket
   obs_endpoint = "https://obs.${var.region}.myhuaweicloud.com"
   code_key     = "functiongraph-code/${filesha256(var.package)}.zip"
   keys         = var.access_key == "" ? {} : { CLOUD_SDK_AK = var.access_key, CLOUD_SDK_SK = var.secret_key }
+  # What the function reads (sms_export.readers.EXTENSIONS, and any of them gzipped).
+  input_suffixes = [".csv", ".tsv", ".txt", ".json", ".jsonl", ".ndjson", ".xlsx", ".gz"]
 }
 
 data "huaweicloud_identity_projects" "current" {
@@ -115,16 +117,6 @@ resource "huaweicloud_identity_agency" "function" {
   }
 }
 
-resource "huaweicloud_identity_agency" "eventgrid" {
-  name                   = "${var.name}-eventgrid"
-  description            = "Lets EventGrid deliver OBS upload events to ${var.name}"
-  delegated_service_name = "op_svc_eg"
-  project_role {
-    project = var.region
-    roles   = ["FunctionGraph FullAccess"]
-  }
-}
-
 resource "huaweicloud_fgs_function" "export" {
   name        = var.name
   app         = "default"
@@ -135,11 +127,18 @@ resource "huaweicloud_fgs_function" "export" {
   code_type   = "obs"
   code_url    = "https://${local.bucket}.obs.${var.region}.myhuaweicloud.com/${huaweicloud_obs_bucket_object.code.key}"
   agency      = huaweicloud_identity_agency.function.name
+
+  # Every instance calls the same SMS API quota (docs/fleet.md), so the fleet is bounded.
+  # max_instance_num is a v2 setting (a string in the provider's schema).
+  functiongraph_version = "v2"
+  max_instance_num      = tostring(var.max_instances)
+
   user_data = jsonencode({
-    SMS_REGION       = var.sms_region
-    STORAGE_ENDPOINT = local.obs_endpoint
-    EXPORT_BUCKET    = local.bucket
-    EXPORT_PREFIX    = var.export_prefix
+    SMS_REGION        = var.sms_region
+    INPUT_PREFIX      = var.input_prefix
+    STORAGE_ENDPOINT  = local.obs_endpoint
+    EXPORT_BUCKET     = local.bucket
+    EXPORT_PREFIX     = var.export_prefix
     NOTIFY_TOPIC      = huaweicloud_smn_topic.outcomes.topic_urn
     METRICS           = "ces"
     METRICS_NAMESPACE = var.metrics_namespace
@@ -149,34 +148,23 @@ resource "huaweicloud_fgs_function" "export" {
   encrypted_user_data = jsonencode(local.keys)
 }
 
-data "huaweicloud_eg_event_channels" "default" {
-  provider_type = "OFFICIAL"
-  name          = "default"
-}
-
+# Uploads start an instance only under the input prefix and with a suffix the function
+# reads: the exports it writes to the same bucket, and any other object, never take one of
+# the few instances. An OBS trigger takes one prefix and one suffix, hence one per suffix;
+# with the timer that is 9 triggers, within FunctionGraph's 10 per function. (An EventGrid
+# trigger takes no key filter.) Events are S3-style records with URL-encoded keys.
 resource "huaweicloud_fgs_function_trigger" "upload" {
-  function_urn                   = huaweicloud_fgs_function.export.urn
-  type                           = "EVENTGRID"
-  status                         = "ACTIVE"
-  cascade_delete_eg_subscription = true
+  for_each     = toset(local.input_suffixes)
+  function_urn = huaweicloud_fgs_function.export.urn
+  type         = "OBS"
+  status       = "ACTIVE"
   event_data = jsonencode({
-    channel_id   = data.huaweicloud_eg_event_channels.default.channels[0].id
-    channel_name = data.huaweicloud_eg_event_channels.default.channels[0].name
-    source_name  = "HC.OBS.DWR"
-    trigger_name = "${var.name}-upload"
-    agency       = huaweicloud_identity_agency.eventgrid.name
-    bucket       = local.bucket
-    event_types = [
-      "OBS:DWR:ObjectCreated:PUT",
-      "OBS:DWR:ObjectCreated:POST",
-      "OBS:DWR:ObjectCreated:COPY",
-      "OBS:DWR:ObjectCreated:CompleteMultipartUpload",
-    ]
-    Key_encode = true # keys arrive URL-encoded; the function decodes them
+    name   = "${var.name}-upload-${trimprefix(each.key, ".")}"
+    bucket = local.bucket
+    events = ["s3:ObjectCreated:*"]
+    prefix = var.input_prefix
+    suffix = each.key
   })
-  lifecycle {
-    ignore_changes = [event_data] # parts of event_data are not returned by the service
-  }
 }
 
 resource "huaweicloud_fgs_function_trigger" "discovery" {

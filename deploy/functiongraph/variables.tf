@@ -28,7 +28,7 @@ variable "create_input_bucket" {
 }
 
 variable "input_prefix" {
-  description = "Uploads under this prefix are exported."
+  description = "Uploads under this prefix are exported (the OBS triggers' prefix, and INPUT_PREFIX)."
   type        = string
   default     = "incoming/"
 }
@@ -81,4 +81,14 @@ variable "metrics_namespace" {
   description = "Cloud Eye namespace of the function's metrics (service.item) and of its alarms"
   type        = string
   default     = "SmsExport.Consistency"
+}
+
+variable "max_instances" {
+  description = "Most instances at once (max_instance_num). Each keeps up to MAX_CONCURRENCY (4) SMS calls in flight against one API quota: keep this x MAX_CALLS_PER_SECOND within it (docs/fleet.md)."
+  type        = number
+  default     = 4
+  validation {
+    condition     = var.max_instances >= 1 && var.max_instances <= 1000 && floor(var.max_instances) == var.max_instances
+    error_message = "max_instances is a whole number from 1 to 1000 (0 would disable the function, -1 lift the bound)."
+  }
 }

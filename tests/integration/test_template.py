@@ -15,8 +15,7 @@ from cfnlint.decode import decode
 from samtranslator.translator.transform import transform
 from samtranslator.yaml_helper import yaml_parse
 
-from sms_export.core.readers import EXTENSIONS
-from tests.support import ROOT
+from tests.support import ROOT, upload_suffixes
 
 TEMPLATE = ROOT / "template.yaml"
 
@@ -143,11 +142,70 @@ def test_uploads_trigger_only_under_the_input_prefix_for_every_accepted_format()
     wildcards = [rule["wildcard"]["Fn::Sub"] for rule in pattern["detail"]["object"]["key"]]
     assert all(rule.startswith("${InputPrefix}*.") for rule in wildcards)
     suffixes = {rule.removeprefix("${InputPrefix}*") for rule in wildcards}
-    assert suffixes == {*EXTENSIONS, ".gz"}  # every format the readers accept, no more
+    assert suffixes == upload_suffixes()  # every format the readers accept, no more
     parameters = load()["Parameters"]
     assert not parameters["ExportPrefix"]["Default"].startswith(
         parameters["InputPrefix"]["Default"]
     )
+
+
+def test_the_input_prefix_reaches_the_function() -> None:
+    """The function ignores what lies outside INPUT_PREFIX: the same prefix as the trigger's."""
+    assert function()["Environment"]["Variables"]["INPUT_PREFIX"] == {"Ref": "InputPrefix"}
+
+
+# -- one API quota for every instance: the fleet is bounded (docs/fleet.md) --------------------
+def test_the_fleet_is_bounded_by_parameters_with_defaults() -> None:
+    parameters = load()["Parameters"]
+    reserved, queue = parameters["ReservedConcurrency"], parameters["QueueMaximumConcurrency"]
+    assert reserved["Type"] == queue["Type"] == "Number"
+    # Lambda refuses a queue maximum below 2; the queue's is below the function's, so an
+    # upload still finds an instance while the queue is busy.
+    assert queue["MinValue"] == 2
+    assert queue["MinValue"] <= queue["Default"] < reserved["Default"]
+    assert reserved["MinValue"] >= queue["MinValue"]
+    # ...and SAM carries both to the function and to the queue's event source mapping.
+    resources = expanded(yaml_parse(TEMPLATE.read_text()))
+    (lambda_function,) = [r for r in resources.values() if r["Type"] == "AWS::Lambda::Function"]
+    assert lambda_function["Properties"]["ReservedConcurrentExecutions"] == {
+        "Ref": "ReservedConcurrency"
+    }
+    (mapping,) = [r for r in resources.values() if r["Type"] == "AWS::Lambda::EventSourceMapping"]
+    assert mapping["Properties"]["ScalingConfig"] == {
+        "MaximumConcurrency": {"Ref": "QueueMaximumConcurrency"}
+    }
+
+
+def test_the_topic_and_the_queues_are_encrypted_at_rest() -> None:
+    resources = load()["Resources"]
+    assert resources["OutcomeTopic"]["Properties"]["KmsMasterKeyId"] == {"Ref": "OutcomeKey"}
+    key = resources["OutcomeKey"]["Properties"]
+    assert key["EnableKeyRotation"] is True
+    # The alarms publish to the topic, which they can only with a key whose policy lets them.
+    (alarms,) = [
+        statement
+        for statement in key["KeyPolicy"]["Statement"]
+        if statement["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+    ]
+    assert {"kms:Decrypt", "kms:GenerateDataKey*"} <= set(alarms["Action"])
+    # ...and so does the function, through its role.
+    statements = {s["Sid"]: s for s in function()["Policies"][0]["Statement"]}
+    assert statements["PublishEncrypted"]["Resource"] == {"Fn::GetAtt": ["OutcomeKey", "Arn"]}
+    assert {"kms:GenerateDataKey", "kms:Decrypt"} <= set(statements["PublishEncrypted"]["Action"])
+    for queue in ("RequestQueue", "RequestDeadLetters"):
+        assert resources[queue]["Properties"]["SqsManagedSseEnabled"] is True
+
+
+def test_every_skipped_checkov_check_says_why() -> None:
+    skips = [
+        (name, skip)
+        for name, resource in load()["Resources"].items()
+        for skip in resource.get("Metadata", {}).get("checkov", {}).get("skip", [])
+    ]
+    assert skips  # the queues' encryption check at least (SSE-SQS, not KMS)
+    for name, skip in skips:
+        assert re.fullmatch(r"CKV2?_AWS_\d+", skip["id"]), name
+        assert len(skip.get("comment", "")) > 20, (name, skip["id"])
 
 
 def test_the_schedule_asks_for_discovery_and_is_off_by_default() -> None:

@@ -9,7 +9,7 @@ import hcl2
 import pytest
 
 from sms_export.settings import Settings
-from tests.support import ROOT
+from tests.support import ROOT, upload_suffixes
 
 DEPLOY = ROOT / "deploy" / "functiongraph"
 
@@ -38,6 +38,15 @@ def configuration() -> dict[str, list[dict[str, Any]]]:
     return merged
 
 
+def variables() -> dict[str, dict[str, Any]]:
+    return {name: body for block in configuration()["variable"] for name, body in block.items()}
+
+
+def local(name: str) -> Any:
+    (value,) = [block[name] for block in configuration()["locals"] if name in block]
+    return value
+
+
 def resources() -> dict[str, dict[str, dict[str, Any]]]:
     found: dict[str, dict[str, dict[str, Any]]] = {}
     for block in configuration()["resource"]:
@@ -63,11 +72,8 @@ def test_the_function_runs_the_package_with_the_agency(tf: dict[str, Any]) -> No
     assert function["runtime"] == "${var.runtime}"
     assert function["agency"] == "${huaweicloud_identity_agency.function.name}"
     assert "huaweicloud_obs_bucket_object.code.key" in function["code_url"]
-    variables = {
-        name: body for block in configuration()["variable"] for name, body in block.items()
-    }
-    assert variables["runtime"]["default"] == "Python3.12"
-    assert variables["package"]["default"] == "../../dist/functiongraph.zip"
+    assert variables()["runtime"]["default"] == "Python3.12"
+    assert variables()["package"]["default"] == "../../dist/functiongraph.zip"
 
 
 def test_settings_are_real_settings_and_secrets_are_encrypted(tf: dict[str, Any]) -> None:
@@ -78,12 +84,14 @@ def test_settings_are_real_settings_and_secrets_are_encrypted(tf: dict[str, Any]
     assert "huaweicloud_smn_topic.outcomes.topic_urn" in function["user_data"]
     assert not {"CLOUD_SDK_AK", "CLOUD_SDK_SK"} & plain
     assert function["encrypted_user_data"] == "${jsonencode(local.keys)}"
-    keys = next(block["keys"] for block in configuration()["locals"] if "keys" in block)
-    assert "CLOUD_SDK_SK = var.secret_key" in keys
-    variables = {
-        name: body for block in configuration()["variable"] for name, body in block.items()
-    }
-    assert variables["secret_key"]["sensitive"] is True
+    assert "CLOUD_SDK_SK = var.secret_key" in local("keys")
+    assert variables()["secret_key"]["sensitive"] is True
+
+
+def test_the_input_prefix_reaches_the_function(tf: dict[str, Any]) -> None:
+    """The function ignores what lies outside INPUT_PREFIX: the same prefix as the triggers'."""
+    user_data = tf["huaweicloud_fgs_function"]["export"]["user_data"]
+    assert re.search(r"\bINPUT_PREFIX\s*=\s*var\.input_prefix\b", user_data)
 
 
 def test_the_agency_grants_what_the_function_calls(tf: dict[str, Any]) -> None:
@@ -105,13 +113,46 @@ def test_the_agency_grants_what_the_function_calls(tf: dict[str, Any]) -> None:
     assert "${var.export_prefix}*" in policies
 
 
-def test_uploads_arrive_through_eventgrid_with_encoded_keys(tf: dict[str, Any]) -> None:
+def test_uploads_trigger_only_under_the_input_prefix_for_every_accepted_format(
+    tf: dict[str, Any],
+) -> None:
     upload = tf["huaweicloud_fgs_function_trigger"]["upload"]
-    assert upload["type"] == "EVENTGRID"
+    assert upload["type"] == "OBS"
     assert upload["function_urn"] == "${huaweicloud_fgs_function.export.urn}"
-    assert 'source_name = "HC.OBS.DWR"' in upload["event_data"]
-    assert "Key_encode = true" in upload["event_data"]
-    assert "huaweicloud_identity_agency.eventgrid.name" in upload["event_data"]
+    # One trigger per suffix, since an OBS trigger takes one prefix and one suffix.
+    assert upload["for_each"] == "${toset(local.input_suffixes)}"
+    suffixes = local("input_suffixes")
+    assert sorted(suffixes) == sorted(upload_suffixes())  # every format read, no more, once
+    event = upload["event_data"]
+    assert re.search(r"\bprefix\s*=\s*var\.input_prefix\b", event)
+    assert re.search(r"\bsuffix\s*=\s*each\.key\b", event)
+    assert re.search(r"\bbucket\s*=\s*local\.bucket\b", event)
+    assert 'events = ["s3:ObjectCreated:*"]' in event
+    # Each trigger is its own notification rule on the bucket: each needs its own name, and
+    # no suffix may end another's (overlapping rules are refused).
+    assert re.search(r"\bname\s*=\s*\"[^,]*each\.key", event)
+    for suffix in suffixes:
+        assert not any(other != suffix and other.endswith(suffix) for other in suffixes)
+    # FunctionGraph takes at most 10 triggers per function.
+    others = [
+        body for name, body in tf["huaweicloud_fgs_function_trigger"].items() if name != "upload"
+    ]
+    assert len(suffixes) + len(others) <= 10
+    assert not variables()["export_prefix"]["default"].startswith(
+        variables()["input_prefix"]["default"]
+    )
+
+
+def test_the_instance_limit_is_a_variable_with_a_default(tf: dict[str, Any]) -> None:
+    function = tf["huaweicloud_fgs_function"]["export"]
+    assert function["max_instance_num"] == "${tostring(var.max_instances)}"
+    assert function["functiongraph_version"] == "v2"  # where max_instance_num applies
+    limit = variables()["max_instances"]
+    assert limit["type"] == "number"
+    assert 1 <= limit["default"] <= 1000
+    # Neither 0 (the function disabled) nor -1 (no bound) gets through.
+    (validation,) = limit["validation"]
+    assert "var.max_instances >= 1" in validation["condition"]
 
 
 def test_the_discovery_timer_is_created_disabled(tf: dict[str, Any]) -> None:
@@ -128,10 +169,7 @@ def test_failed_asynchronous_events_are_kept(tf: dict[str, Any]) -> None:
     (on_failure,) = settings["on_failure"]
     assert on_failure["destination"] == "OBS"
     assert "prefix = var.failure_prefix" in on_failure["param"]
-    variables = {
-        name: body for block in configuration()["variable"] for name, body in block.items()
-    }
-    assert variables["failure_prefix"]["default"] == "failed-invocations/"
+    assert variables()["failure_prefix"]["default"] == "failed-invocations/"
 
 
 def test_every_prefix_the_configuration_writes_to_is_granted(tf: dict[str, Any]) -> None:
