@@ -6,7 +6,7 @@ misbehave. Laid out like a moto service: `models` (state and behaviour), `respon
 dispatcher: signatures, faults, recording) and `signing` (the gateway check).
 """
 
-from emulator.models import DEMO_ACCESS_KEY, DEMO_SECRET_KEY, ExportCall, Fault, SmsBackend
+from emulator.models import DEMO_ACCESS_KEY, DEMO_SECRET_KEY, ExportCall, Fault, SmsBackend, Tally
 from emulator.server import EmulatorServer
 
 __all__ = [
@@ -16,4 +16,5 @@ __all__ = [
     "ExportCall",
     "Fault",
     "SmsBackend",
+    "Tally",
 ]
