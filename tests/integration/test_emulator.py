@@ -12,7 +12,7 @@ import pytest
 import requests
 from pydantic import SecretStr
 
-from emulator import EmulatorServer, SmsBackend, Tally
+from emulator import EXPORT_ACTION, LOOKUP_ACTION, EmulatorServer, SmsBackend, Tally
 from emulator.signing import DATE_FORMAT, SignedRequest, canonical_request, signature
 from sms_export.errors import CallFailed, CredentialsRefused, Throttled, TooLarge
 from sms_export.models import HuaweiCredentials, Triple
@@ -153,7 +153,6 @@ def test_an_unknown_path_is_refused_like_the_gateway(emulator: EmulatorServer) -
 
 
 # -- the gateway's quota ---------------------------------------------------------------------
-EXPORTS, LOOKUPS = "export_consistency_results", "show_consistency_result"
 OTHER_KEY, OTHER_SECRET = "HWTESTACCESSKEY0002", "hwTestSecretKey+second/DoNotLeak"
 
 
@@ -181,7 +180,7 @@ def lookup_by(client: SmsApi) -> str:
 def test_the_quota_is_shared_by_every_caller_whatever_its_key() -> None:
     backend = SmsBackend(
         credentials={ACCESS_KEY: SECRET_KEY, OTHER_KEY: OTHER_SECRET},
-        quotas={EXPORTS: 2},
+        quotas={EXPORT_ACTION: 2},
         clock=stopped_clock(),
     )
     with EmulatorServer(backend) as server:
@@ -189,7 +188,7 @@ def test_the_quota_is_shared_by_every_caller_whatever_its_key() -> None:
         second = api(server.endpoint, OTHER_SECRET, access_key=OTHER_KEY)
         outcomes = [export_by(client) for client in (first, second, first, second)]
     assert outcomes == ["answered", "answered", "throttled", "throttled"]
-    assert backend.tally(EXPORTS) == Tally(succeeded=2, throttled=2, failed=0)
+    assert backend.tally(EXPORT_ACTION) == Tally(succeeded=2, throttled=2, failed=0)
     assert [(call.access_key, call.answered) for call in backend.calls] == [
         (ACCESS_KEY, 200),
         (OTHER_KEY, 200),
@@ -200,7 +199,9 @@ def test_the_quota_is_shared_by_every_caller_whatever_its_key() -> None:
 
 def test_each_api_has_its_own_quota() -> None:
     backend = SmsBackend(
-        credentials={ACCESS_KEY: SECRET_KEY}, quotas={EXPORTS: 1, LOOKUPS: 2}, clock=stopped_clock()
+        credentials={ACCESS_KEY: SECRET_KEY},
+        quotas={EXPORT_ACTION: 1, LOOKUP_ACTION: 2},
+        clock=stopped_clock(),
     )
     with EmulatorServer(backend) as server:
         client = api(server.endpoint)
@@ -208,8 +209,8 @@ def test_each_api_has_its_own_quota() -> None:
         lookups = [lookup_by(client) for _ in range(3)]
     assert exports == ["answered", "throttled"]  # the lookups' quota is untouched by it
     assert lookups == ["answered", "answered", "throttled"]
-    assert backend.tally(EXPORTS) == Tally(1, 1, 0)
-    assert backend.tally(LOOKUPS) == Tally(2, 1, 0)
+    assert backend.tally(EXPORT_ACTION) == Tally(1, 1, 0)
+    assert backend.tally(LOOKUP_ACTION) == Tally(2, 1, 0)
 
 
 def test_rate_limit_is_the_quota_of_each_api_not_named() -> None:
@@ -224,7 +225,7 @@ def test_rate_limit_is_the_quota_of_each_api_not_named() -> None:
 def test_the_quota_frees_up_as_its_second_passes() -> None:
     now = [1000.0]
     backend = SmsBackend(
-        credentials={ACCESS_KEY: SECRET_KEY}, quotas={EXPORTS: 1}, clock=lambda: now[0]
+        credentials={ACCESS_KEY: SECRET_KEY}, quotas={EXPORT_ACTION: 1}, clock=lambda: now[0]
     )
     with EmulatorServer(backend) as server:
         client = api(server.endpoint)
@@ -239,7 +240,7 @@ def test_a_throttled_call_is_answered_at_once_not_after_the_service_latency() ->
     """While an admitted call still waits for the service, the throttled one is answered."""
     backend = SmsBackend(
         credentials={ACCESS_KEY: SECRET_KEY},
-        quotas={EXPORTS: 1},
+        quotas={EXPORT_ACTION: 1},
         clock=stopped_clock(),
         latency=1.0,
     )
@@ -247,11 +248,11 @@ def test_a_throttled_call_is_answered_at_once_not_after_the_service_latency() ->
         client = api(server.endpoint)
         admitted = threading.Thread(target=lambda: client.export([ITEM], lambda d: None))
         admitted.start()
-        while not backend.admitted(EXPORTS):  # past the gateway, waiting for the service
+        while not backend.admitted(EXPORT_ACTION):  # past the gateway, waiting for the service
             time.sleep(0.005)
         throttled = export_by(api(server.endpoint))
-        tally_then = backend.tally(EXPORTS)
+        tally_then = backend.tally(EXPORT_ACTION)
         admitted.join()
     assert throttled == "throttled"
     assert tally_then == Tally(succeeded=0, throttled=1, failed=0)
-    assert backend.tally(EXPORTS) == Tally(succeeded=1, throttled=1, failed=0)
+    assert backend.tally(EXPORT_ACTION) == Tally(succeeded=1, throttled=1, failed=0)

@@ -21,6 +21,9 @@ FaultKind = Literal["status", "drop", "hang", "cut"]
 # The emulator's own made-up key pair, accepted unless told otherwise.
 DEMO_ACCESS_KEY = "EMULATOR-AK"
 DEMO_SECRET_KEY = "EMULATOR-SK"  # noqa: S105 - not a secret: nothing real accepts it
+# The action names of the two SMS APIs the function calls in bulk, each with its own quota.
+EXPORT_ACTION = "export_consistency_results"
+LOOKUP_ACTION = "show_consistency_result"
 AK_LOCK_THRESHOLD = 5
 AK_LOCK_SECONDS = 300.0
 
@@ -262,7 +265,7 @@ class SmsBackend:
     # Throttling like the gateway: calls per second per API, counted across every caller
     # (every access key, every process talking to this server), since Huawei's gateway
     # throttles each API per account, not per client. `quotas` is by action name
-    # ("export_consistency_results", "show_consistency_result", …); `rate_limit` is the
+    # (EXPORT_ACTION, LOOKUP_ACTION, …); `rate_limit` is the
     # quota of every API `quotas` does not name (0: no limit). OBS is not behind the gateway.
     rate_limit: float = 0.0
     quotas: dict[str, float] = field(default_factory=dict)

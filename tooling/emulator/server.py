@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from emulator import obs_signing
 from emulator.exceptions import NO_SUCH_API, ApiError, SignatureRejected
-from emulator.models import Fault, SmsBackend
+from emulator.models import EXPORT_ACTION, Fault, SmsBackend
 from emulator.responses import Answer, Call, ObsResponse, json_answer, obs_error
 from emulator.signing import SignedRequest, verify
 from emulator.urls import route
@@ -91,7 +91,7 @@ class Dispatcher(BaseHTTPRequestHandler):
             if answer is None:
                 self.close_connection = True  # a dropped connection: no answer at all
                 return
-            if action == "export_consistency_results":
+            if action == EXPORT_ACTION:
                 backend.record_export(
                     request_id, access_key, request.headers, request.body, answer.status
                 )
