@@ -265,8 +265,8 @@ class SmsBackend:
     # Throttling like the gateway: calls per second per API, counted across every caller
     # (every access key, every process talking to this server), since Huawei's gateway
     # throttles each API per account, not per client. `quotas` is by action name
-    # (EXPORT_ACTION, LOOKUP_ACTION, …); `rate_limit` is the
-    # quota of every API `quotas` does not name (0: no limit). OBS is not behind the gateway.
+    # (EXPORT_ACTION, LOOKUP_ACTION, …); `rate_limit` is the quota of every API `quotas`
+    # does not name (0: no limit). OBS is not behind the gateway.
     rate_limit: float = 0.0
     quotas: dict[str, float] = field(default_factory=dict)
     _admitted: dict[str, deque[float]] = field(default_factory=dict)
