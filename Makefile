@@ -35,8 +35,9 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 ## Benchmarks: a table of figures, each against a baseline measured beside it.
+## Some of them only: make bench ONLY="fleet throttled" (names: python bench/run.py --help).
 bench: $(STAMP)
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py $(if $(ONLY),--only $(ONLY))
 
 ## docs/report-sample.png, the README's picture of report.html (needs chromium).
 screenshot: $(STAMP)

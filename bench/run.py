@@ -4,6 +4,7 @@ The machines are shared and noisy, so every figure is a ratio against a baseline
 right beside it. Nothing here is a test: it prints figures and never fails the suite.
 
     python bench/run.py                        # print the table
+    python bench/run.py --only fleet throttled  # only these figures
     python bench/run.py --write bench/RESULTS.md
 """
 
@@ -26,12 +27,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "function"), str(ROOT / "tooling")]
 
-from emulator import DEMO_ACCESS_KEY, DEMO_SECRET_KEY, EmulatorServer, SmsBackend
+from emulator import DEMO_ACCESS_KEY, DEMO_SECRET_KEY, EXPORT_ACTION, EmulatorServer, SmsBackend
 
 BIN = Path(sys.executable).parent
 ROW = {
@@ -242,7 +243,8 @@ def memory(work: Path, rows: int = 100_000) -> Figure:
 
 
 # -- 4 and 5. end to end ------------------------------------------------------------------------
-def direct_event(rows: int) -> dict[str, Any]:
+def direct_event(rows: int, first: int = 0) -> dict[str, Any]:
+    """`rows` rows numbered from `first`: instances of a fleet each get their own tasks."""
     return {
         "task_info": [
             {
@@ -250,7 +252,7 @@ def direct_event(rows: int) -> dict[str, Any]:
                 "source_id": f"{n:08d}-5e2c-4000-8000-000000000002",
                 "source_name": f"server-{n:05d}",
             }
-            for n in range(rows)
+            for n in range(first, first + rows)
         ]
     }
 
@@ -409,6 +411,139 @@ def functiongraph_zip(work: Path) -> Figure:
     )
 
 
+# -- 7. a fleet of instances, one API quota -------------------------------------------------------
+# One function instance: its own process, as on the platforms. It reads its event and imports
+# everything, says "ready", and starts only on "go", so that every instance of the fleet
+# starts exporting at once whatever each one's imports cost. Its outcome is the last line.
+FLEET_INSTANCE = """
+import contextlib, io, json, sys, time
+event = json.loads(sys.stdin.readline())
+import huaweicloudsdksms.v3, index
+from localrun.contexts import LambdaContext
+from sms_export.errors import RetryLater
+print("ready", flush=True)
+sys.stdin.readline()
+started = time.monotonic()
+with contextlib.redirect_stdout(io.StringIO()):  # the function's log lines
+    try:
+        context = LambdaContext(timeout_seconds=float(sys.argv[1]))
+        outcome, retry = index.handler(event, context), False
+    except RetryLater as signal:  # an asynchronous platform would deliver the event again
+        outcome, retry = signal.answer, True
+print(json.dumps({
+    "started": started, "finished": time.monotonic(), "retry": retry,
+    "exported": outcome["rows"]["exported"],
+    "failed": sum(1 for batch in outcome["batches"] if batch["status"] != "exported"),
+}))
+"""
+
+
+@dataclass(frozen=True)
+class InstanceRun:
+    """What one instance of a fleet reported. Times are `time.monotonic()`, one clock for
+    every process on the machine."""
+
+    started: float
+    finished: float
+    retry: bool  # it raised RetryLater: not every row was exported in this delivery
+    exported: int
+    failed: int  # batches
+
+
+def run_fleet(
+    server: EmulatorServer, work: Path, instances: int, rows: int, timeout: float
+) -> list[InstanceRun]:
+    """`instances` processes, each invoking `index.handler` on its own `rows` rows."""
+    environment = {
+        **credentials_env(server.endpoint, work),
+        "PYTHONPATH": os.pathsep.join([str(ROOT / "function"), str(ROOT / "tooling")]),
+        # The exports alone: the verdict lookups are another API, with their own quota.
+        "CONSISTENCY_SUMMARY": "false",
+    }
+    members: list[tuple[subprocess.Popen[str], IO[str], IO[str]]] = []
+    for number in range(instances):
+        with (work / f"fleet-{number}.stderr").open("w") as errors:
+            process = subprocess.Popen(
+                [sys.executable, "-c", FLEET_INSTANCE, str(timeout)],
+                env={**environment, "EXPORT_DIR": str(work / f"fleet-{number}")},
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=errors,
+                text=True,
+            )
+        assert process.stdin is not None, "asked for a pipe"
+        assert process.stdout is not None, "asked for a pipe"
+        members.append((process, process.stdin, process.stdout))
+    for number, (_, stdin, _) in enumerate(members):
+        stdin.write(json.dumps(direct_event(rows, first=number * rows)) + "\n")
+        stdin.flush()
+    if any(stdout.readline() != "ready\n" for _, _, stdout in members):
+        raise RuntimeError(f"a fleet instance failed to start; see {work}/fleet-*.stderr")
+    for _, stdin, _ in members:
+        stdin.write("go\n")
+        stdin.close()
+    runs = []
+    for number, (process, _, stdout) in enumerate(members):
+        output = stdout.read()
+        if process.wait() != 0:
+            stderr = (work / f"fleet-{number}.stderr").read_text()
+            raise RuntimeError(f"fleet instance {number} failed:\n{stderr[-2000:]}")
+        runs.append(InstanceRun(**json.loads(output.strip().splitlines()[-1])))
+    return runs
+
+
+def fleet(
+    work: Path, instances: int, rows: int, rate: float, latency: float, timeout: float = 300.0
+) -> list[Figure]:
+    """K instances against one export quota: what the issue measured (#20). `timeout` is the
+    deployed function's (template.yaml, main.tf), so that the deadline logic takes part."""
+    backend = SmsBackend(latency=latency, quotas={EXPORT_ACTION: rate})
+    with EmulatorServer(backend) as server:
+        runs = run_fleet(server, work, instances, rows, timeout)
+    tally = backend.tally(EXPORT_ACTION)
+    start = min(run.started for run in runs)
+    wall, first_done = (
+        max(run.finished for run in runs) - start,
+        min(run.finished for run in runs) - start,
+    )
+    minimum = tally.succeeded / rate
+    exported = sum(run.exported for run in runs)
+    retries = sum(run.retry for run in runs)
+    per_call = tally.throttled / max(tally.succeeded, 1)
+    name = (
+        f"fleet: {instances} instances × {rows:,} rows, {rate:.0f} calls/s, {latency * 1000:.0f} ms"
+    )
+    return [
+        Figure(
+            f"{name}: rows exported in the first delivery",
+            100 * exported / (instances * rows),
+            "%",
+            "100 % (every row)",
+            exported == instances * rows,
+            f"{exported:,} of {instances * rows:,} rows; {retries} of {instances} instances "
+            f"asked for a retry; {sum(run.failed for run in runs)} batches failed",
+        ),
+        Figure(
+            f"{name}: wall time",
+            wall / minimum,
+            "× minimum",
+            "≤ 1.3× successful export calls ÷ quota",
+            wall / minimum <= 1.3,
+            f"{wall:.1f} s; minimum {minimum:.1f} s ({tally.succeeded} calls ÷ {rate:.0f}/s); "
+            f"the first instance done after {first_done:.1f} s",
+        ),
+        Figure(
+            f"{name}: throttled answers",
+            per_call,
+            "per successful call",
+            "≤ 1",
+            per_call <= 1,
+            f"{tally.throttled:,} throttled, {tally.succeeded:,} answered, "
+            f"{tally.failed} otherwise failed",
+        ),
+    ]
+
+
 # -- the table ----------------------------------------------------------------------------------
 def table(figures: list[Figure]) -> str:
     lines = ["| benchmark | figure | target | met | detail |", "| --- | --- | --- | --- | --- |"]
@@ -435,19 +570,37 @@ def machine() -> str:
     )
 
 
+FIGURES: dict[str, Callable[[Path], list[Figure]]] = {
+    "cold-start": lambda work: [cold_start(work)],
+    "core": lambda work: [core_throughput(work)],
+    "memory": lambda work: [memory(work)],
+    "end-to-end": end_to_end,
+    "zip": lambda work: [functiongraph_zip(work)],
+    "throttled": lambda work: [throttled(work)],
+    # The two fleets of issue #20.
+    "fleet": lambda work: [
+        *fleet(work, instances=16, rows=3_000, rate=20, latency=0.1),
+        *fleet(work, instances=4, rows=2_000, rate=10, latency=0.2),
+    ],
+}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--write", type=Path, help="also write the table to this Markdown file")
+    parser.add_argument(
+        "--only", nargs="+", choices=FIGURES, help="only these figures (default: all of them)"
+    )
     arguments = parser.parse_args()
+    if arguments.write and arguments.only:
+        parser.error("--write records every figure: leave out --only")
     with tempfile.TemporaryDirectory(prefix="bench-") as work_dir:
         work = Path(work_dir)
         figures = [
-            cold_start(work),
-            core_throughput(work),
-            memory(work),
-            *end_to_end(work),
-            functiongraph_zip(work),
-            throttled(work),
+            figure
+            for name, measure in FIGURES.items()
+            if not arguments.only or name in arguments.only
+            for figure in measure(work)
         ]
     output = table(figures)
     print(output)

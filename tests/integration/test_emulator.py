@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
 import pytest
 import requests
 from pydantic import SecretStr
 
-from emulator import EmulatorServer, SmsBackend
+from emulator import EXPORT_ACTION, LOOKUP_ACTION, EmulatorServer, SmsBackend, Tally
 from emulator.signing import DATE_FORMAT, SignedRequest, canonical_request, signature
 from sms_export.adapters.sms import SmsApi
 from sms_export.core.errors import CallFailed, CredentialsRefused, Throttled, TooLarge
@@ -21,9 +24,14 @@ EXPORT = "/v3/tasks/consistency-results/export"
 ITEM = Triple(task_id="t-1", source_id="s-1", source_name="服务器 1")
 
 
-def api(endpoint: str, secret_key: str = SECRET_KEY, token: str | None = None) -> SmsApi:
+def api(
+    endpoint: str,
+    secret_key: str = SECRET_KEY,
+    token: str | None = None,
+    access_key: str = ACCESS_KEY,
+) -> SmsApi:
     credentials = HuaweiCredentials(
-        SecretStr(ACCESS_KEY),
+        SecretStr(access_key),
         SecretStr(secret_key),
         SecretStr(token) if token else None,
         "project-1",
@@ -142,3 +150,109 @@ def test_an_unknown_path_is_refused_like_the_gateway(emulator: EmulatorServer) -
     response = requests.post(f"{emulator.endpoint}/v3/no-such-api", timeout=5)
     assert response.status_code == 404
     assert response.json()["error_code"] == "APIGW.0101"
+
+
+# -- the gateway's quota ---------------------------------------------------------------------
+OTHER_KEY, OTHER_SECRET = "HWTESTACCESSKEY0002", "hwTestSecretKey+second/DoNotLeak"
+
+
+def stopped_clock() -> Callable[[], float]:
+    """Every call "in the same second", however slowly a loaded machine makes them."""
+    return lambda: 1000.0
+
+
+def outcome_of(call: Callable[[], object]) -> str:
+    try:
+        call()
+    except Throttled:
+        return "throttled"
+    return "answered"
+
+
+def export_by(client: SmsApi) -> str:
+    return outcome_of(lambda: client.export([ITEM], lambda download: None))
+
+
+def lookup_by(client: SmsApi) -> str:
+    return outcome_of(lambda: client.consistency_result("t-1"))
+
+
+def test_the_quota_is_shared_by_every_caller_whatever_its_key() -> None:
+    backend = SmsBackend(
+        credentials={ACCESS_KEY: SECRET_KEY, OTHER_KEY: OTHER_SECRET},
+        quotas={EXPORT_ACTION: 2},
+        clock=stopped_clock(),
+    )
+    with EmulatorServer(backend) as server:
+        first = api(server.endpoint)
+        second = api(server.endpoint, OTHER_SECRET, access_key=OTHER_KEY)
+        outcomes = [export_by(client) for client in (first, second, first, second)]
+    assert outcomes == ["answered", "answered", "throttled", "throttled"]
+    assert backend.tally(EXPORT_ACTION) == Tally(succeeded=2, throttled=2, failed=0)
+    assert [(call.access_key, call.answered) for call in backend.calls] == [
+        (ACCESS_KEY, 200),
+        (OTHER_KEY, 200),
+        (ACCESS_KEY, 429),
+        (OTHER_KEY, 429),
+    ]
+
+
+def test_each_api_has_its_own_quota() -> None:
+    backend = SmsBackend(
+        credentials={ACCESS_KEY: SECRET_KEY},
+        quotas={EXPORT_ACTION: 1, LOOKUP_ACTION: 2},
+        clock=stopped_clock(),
+    )
+    with EmulatorServer(backend) as server:
+        client = api(server.endpoint)
+        exports = [export_by(client) for _ in range(2)]
+        lookups = [lookup_by(client) for _ in range(3)]
+    assert exports == ["answered", "throttled"]  # the lookups' quota is untouched by it
+    assert lookups == ["answered", "answered", "throttled"]
+    assert backend.tally(EXPORT_ACTION) == Tally(1, 1, 0)
+    assert backend.tally(LOOKUP_ACTION) == Tally(2, 1, 0)
+
+
+def test_rate_limit_is_the_quota_of_each_api_not_named() -> None:
+    backend = SmsBackend(credentials={ACCESS_KEY: SECRET_KEY}, rate_limit=1, clock=stopped_clock())
+    with EmulatorServer(backend) as server:
+        client = api(server.endpoint)
+        export = [export_by(client) for _ in range(2)]
+        lookup = lookup_by(client)
+    assert (export, lookup) == (["answered", "throttled"], "answered")
+
+
+def test_the_quota_frees_up_as_its_second_passes() -> None:
+    now = [1000.0]
+    backend = SmsBackend(
+        credentials={ACCESS_KEY: SECRET_KEY}, quotas={EXPORT_ACTION: 1}, clock=lambda: now[0]
+    )
+    with EmulatorServer(backend) as server:
+        client = api(server.endpoint)
+        outcomes = []
+        for moment in (1000.0, 1000.9, 1001.0):
+            now[0] = moment
+            outcomes.append(export_by(client))
+    assert outcomes == ["answered", "throttled", "answered"]
+
+
+def test_a_throttled_call_is_answered_at_once_not_after_the_service_latency() -> None:
+    """While an admitted call still waits for the service, the throttled one is answered."""
+    backend = SmsBackend(
+        credentials={ACCESS_KEY: SECRET_KEY},
+        quotas={EXPORT_ACTION: 1},
+        clock=stopped_clock(),
+        latency=1.0,
+    )
+    with EmulatorServer(backend) as server:
+        client = api(server.endpoint)
+        admitted = threading.Thread(target=lambda: client.export([ITEM], lambda d: None))
+        admitted.start()
+        while not backend.admitted(EXPORT_ACTION):  # past the gateway, waiting for the service
+            time.sleep(0.005)
+        throttled = export_by(api(server.endpoint))
+        tally_then = backend.tally(EXPORT_ACTION)
+        admitted.join()
+    assert throttled == "throttled"
+    assert tally_then == Tally(succeeded=0, throttled=1, failed=0)
+    assert backend.tally(EXPORT_ACTION) == Tally(succeeded=1, throttled=1, failed=0)

@@ -6,14 +6,26 @@ misbehave. Laid out like a moto service: `models` (state and behaviour), `respon
 dispatcher: signatures, faults, recording) and `signing` (the gateway check).
 """
 
-from emulator.models import DEMO_ACCESS_KEY, DEMO_SECRET_KEY, ExportCall, Fault, SmsBackend
+from emulator.models import (
+    DEMO_ACCESS_KEY,
+    DEMO_SECRET_KEY,
+    EXPORT_ACTION,
+    LOOKUP_ACTION,
+    ExportCall,
+    Fault,
+    SmsBackend,
+    Tally,
+)
 from emulator.server import EmulatorServer
 
 __all__ = [
     "DEMO_ACCESS_KEY",
     "DEMO_SECRET_KEY",
+    "EXPORT_ACTION",
+    "LOOKUP_ACTION",
     "EmulatorServer",
     "ExportCall",
     "Fault",
     "SmsBackend",
+    "Tally",
 ]

@@ -10,8 +10,8 @@ import random
 import re
 import threading
 import time
-from collections import deque
-from collections.abc import Iterable, Mapping
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -21,6 +21,9 @@ FaultKind = Literal["status", "drop", "hang", "cut"]
 # The emulator's own made-up key pair, accepted unless told otherwise.
 DEMO_ACCESS_KEY = "EMULATOR-AK"
 DEMO_SECRET_KEY = "EMULATOR-SK"  # noqa: S105 - not a secret: nothing real accepts it
+# The action names of the two SMS APIs the function calls in bulk, each with its own quota.
+EXPORT_ACTION = "export_consistency_results"
+LOOKUP_ACTION = "show_consistency_result"
 AK_LOCK_THRESHOLD = 5
 AK_LOCK_SECONDS = 300.0
 
@@ -43,6 +46,12 @@ class Fault:
             "APIGW.0308",
             "The throttling threshold has been reached: policy user over ratelimit",
         )
+
+    @property
+    def from_gateway(self) -> bool:
+        """The gateway's own answers (throttling) come back at once: the call never reached
+        the service, so it costs none of the service's latency."""
+        return self.kind == "status" and self.error_code.startswith("APIG")
 
     @classmethod
     def server_error(cls, status: int = 500) -> Fault:
@@ -85,6 +94,15 @@ class ExportCall:
     body_bytes: int
     items: tuple[tuple[str, str, str], ...]  # what the body asked for, as far as it parses
     answered: int  # HTTP status (200 even if the download was then cut)
+
+
+@dataclass(frozen=True)
+class Tally:
+    """How one API's calls were answered, whoever made them."""
+
+    succeeded: int  # 2xx
+    throttled: int  # 429, by the quota or by a scripted fault
+    failed: int  # any other answer, or none (a dropped connection)
 
 
 def _items(body: bytes) -> tuple[tuple[str, str, str], ...]:
@@ -244,9 +262,19 @@ class SmsBackend:
     # By task id (in the body or the path) and action (None: any).
     targeted: dict[tuple[str, str | None], deque[Fault]] = field(default_factory=dict)
     hang_seconds: float = 2.0
-    # Throttling like the gateway: at most this many calls per second (0: no limit).
+    # Throttling like the gateway: calls per second per API, counted across every caller
+    # (every access key, every process talking to this server), since Huawei's gateway
+    # throttles each API per account, not per client. `quotas` is by action name
+    # (EXPORT_ACTION, LOOKUP_ACTION, …); `rate_limit` is the quota of every API `quotas`
+    # does not name (0: no limit). OBS is not behind the gateway.
     rate_limit: float = 0.0
-    _recent: deque[float] = field(default_factory=deque)
+    quotas: dict[str, float] = field(default_factory=dict)
+    _admitted: dict[str, deque[float]] = field(default_factory=dict)
+    # The quota's clock: tests stop it, so that "in the same second" does not depend on
+    # how fast a loaded machine makes the calls.
+    clock: Callable[[], float] = time.monotonic
+    # HTTP status of every answer by action (0: the connection was dropped), for tallies.
+    answers: dict[str, Counter[int]] = field(default_factory=dict)
     rng: random.Random = field(default_factory=random.Random)
     auth_failures: list[SignatureRejected] = field(default_factory=list)
     max_in_flight: int = 0
@@ -275,8 +303,6 @@ class SmsBackend:
     ) -> Fault | None:
         """The fault for a call: by its body's task ids, or the task id in its path."""
         with self._lock:
-            if self.rate_limit and self._over_rate():
-                return Fault.throttle()
             named = [task_id] if task_id else self._task_ids(body)
             for key in [("*", action)] + [(n, a) for n in named for a in (action, None)]:
                 if self.targeted.get(key):
@@ -297,14 +323,40 @@ class SmsBackend:
             return None
 
     # -- gateway ---------------------------------------------------------------------------
-    def _over_rate(self) -> bool:
-        now = time.monotonic()
-        while self._recent and now - self._recent[0] >= 1.0:
-            self._recent.popleft()
-        if len(self._recent) >= self.rate_limit:
-            return True
-        self._recent.append(now)
-        return False
+    def admit(self, action: str) -> Fault | None:
+        """The gateway's quota, checked before the call reaches the service: a throttle if
+        `action` was let through `quota` times in the last second. Throttled calls do not
+        count against the quota, as only admitted ones reach the service."""
+        quota = self.quotas.get(action, self.rate_limit)
+        if not quota:
+            return None
+        with self._lock:
+            admitted = self._admitted.setdefault(action, deque())
+            now = self.clock()
+            while admitted and now - admitted[0] >= 1.0:
+                admitted.popleft()
+            if len(admitted) >= quota:
+                return Fault.throttle()
+            admitted.append(now)
+            return None
+
+    def admitted(self, action: str) -> int:
+        """How many of `action`'s calls the quota let through in the last second."""
+        with self._lock:
+            now = self.clock()
+            return sum(1 for moment in self._admitted.get(action, ()) if now - moment < 1.0)
+
+    def record_answer(self, action: str, status: int) -> None:
+        with self._lock:
+            self.answers.setdefault(action, Counter())[status] += 1
+
+    def tally(self, action: str) -> Tally:
+        """How `action`'s calls were answered so far, across every caller."""
+        with self._lock:
+            statuses = Counter(self.answers.get(action, Counter()))
+        succeeded = sum(count for status, count in statuses.items() if 200 <= status < 300)
+        throttled = statuses[429]
+        return Tally(succeeded, throttled, statuses.total() - succeeded - throttled)
 
     def _task_ids(self, body: bytes) -> list[str]:
         if not self.targeted or not body:

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from emulator import obs_signing
 from emulator.exceptions import NO_SUCH_API, ApiError, SignatureRejected
-from emulator.models import Fault, SmsBackend
+from emulator.models import EXPORT_ACTION, Fault, SmsBackend
 from emulator.responses import Answer, Call, ObsResponse, json_answer, obs_error
 from emulator.signing import SignedRequest, verify
 from emulator.urls import route
@@ -80,14 +80,18 @@ class Dispatcher(BaseHTTPRequestHandler):
                     else self._authenticate(request)
                 )
             except ApiError as error:
+                backend.record_answer(action, error.status)
                 self._send(request_id, errors(request_id, error))
                 return
             call = Call(request_id, access_key, request, params)
-            answer, fault = self._answer(call, action, getattr(service(backend), action), errors)
+            answer, fault = self._answer(
+                call, action, getattr(service(backend), action), errors, gateway=not obs
+            )
+            backend.record_answer(action, 0 if answer is None else answer.status)
             if answer is None:
                 self.close_connection = True  # a dropped connection: no answer at all
                 return
-            if action == "export_consistency_results":
+            if action == EXPORT_ACTION:
                 backend.record_export(
                     request_id, access_key, request.headers, request.body, answer.status
                 )
@@ -125,13 +129,18 @@ class Dispatcher(BaseHTTPRequestHandler):
         name: str,
         action: Callable[[Call], Answer],
         errors: Callable[[str, ApiError], Answer],
+        gateway: bool,
     ) -> tuple[Answer | None, Fault | None]:
-        """Every fault is applied here: latency, drops, hangs and error answers before the
-        action (as the gateway would), cut downloads on the way out."""
+        """Every fault is applied here: the gateway's quota (on APIs behind the gateway,
+        `gateway`), latency, drops, hangs and error answers before the action, cut
+        downloads on the way out. A throttled call is answered at once, as the gateway
+        does: it never reaches the service, so it costs none of the service's latency."""
         backend = self.backend
-        if backend.latency:
+        fault = backend.admit(name) if gateway else None
+        if fault is None:
+            fault = backend.next_fault(call.request.body, call.params.get("task_id"), name)
+        if backend.latency and not (fault is not None and fault.from_gateway):
             time.sleep(backend.latency)
-        fault = backend.next_fault(call.request.body, call.params.get("task_id"), name)
         if fault is not None and fault.kind == "drop":
             return None, fault
         if fault is not None and fault.kind == "hang":

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from emulator.models import EXPORT_ACTION, LOOKUP_ACTION
 from emulator.responses import CesResponse, ObsResponse, SmnResponse, SmsResponse
 
 Service = type[SmsResponse] | type[SmnResponse] | type[CesResponse] | type[ObsResponse]
@@ -15,14 +16,14 @@ URL_PATHS: tuple[tuple[str, re.Pattern[str], Service, str], ...] = (
         "POST",
         re.compile(r"/v3/tasks/consistency-results/export"),
         SmsResponse,
-        "export_consistency_results",
+        EXPORT_ACTION,
     ),
     ("GET", re.compile(r"/v3/sources"), SmsResponse, "list_servers"),
     (
         "GET",
         re.compile(r"/v3/tasks/(?P<task_id>[^/]+)/consistency-result"),
         SmsResponse,
-        "show_consistency_result",
+        LOOKUP_ACTION,
     ),
     (
         "POST",
