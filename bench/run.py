@@ -159,7 +159,8 @@ def rss(field):
         if line.startswith(field):
             return int(line.split()[1]) / 1024
 import boto3, index, huaweicloudsdksms.v3, pydantic, openpyxl
-from sms_export import flow, storage
+from sms_export import flow
+from sms_export import storage
 from sms_export.adapters import sms
 after_imports = rss("VmRSS:")
 outcome = index.handler(json.loads(sys.stdin.read()), None)
@@ -420,7 +421,7 @@ import contextlib, io, json, sys, time
 event = json.loads(sys.stdin.readline())
 import huaweicloudsdksms.v3, index
 from localrun.contexts import LambdaContext
-from sms_export.errors import RetryLater
+from sms_export.core.errors import RetryLater
 print("ready", flush=True)
 sys.stdin.readline()
 started = time.monotonic()
