@@ -33,8 +33,8 @@ FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 # folders, so `*/tests` is a tests folder at any depth below the root). Measured on the
 # function's end-to-end runs (an OBS upload of CSV and of xlsx, a timer's discovery, a
 # direct event, with Cloud Eye metrics and an SMN notification) and its region look-ups,
-# by listing sys.modules afterwards: none of these is loaded, or (the compiled
-# accelerators) one is but its pure-Python twin does the same work. tests/integration/
+# by listing sys.modules afterwards: none of these is loaded, but for libyaml's binding,
+# which yaml imports where it finds it and the SDK never uses. tests/integration/
 # test_package.py runs each runtime's zip end to end, so a wrong entry here fails there.
 LEFT_OUT: dict[str, str] = {
     # -- nothing runs it there --
