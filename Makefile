@@ -48,8 +48,9 @@ mutation: $(STAMP)
 	$(BIN)/python tooling/mutation.py
 
 ## SAM's own check of template.yaml, and the Lambda package it builds, imported on the
-## runtime's Python (python3.12 must be on PATH). aws-sam-cli pins its own boto3 and
-## friends, so it lives in its own environment.
+## runtime's Python, found by tooling/find-python (on PATH, else pyenv's: a pyenv shim of an
+## inactive version is on PATH but fails) and put first on PATH, where sam build looks for
+## it too. aws-sam-cli pins its own boto3 and friends, so it lives in its own environment.
 SAM_VENV := .venv-sam
 SAM      := SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=us-east-1 $(SAM_VENV)/bin/sam
 $(SAM_VENV)/.installed:
@@ -59,7 +60,8 @@ $(SAM_VENV)/.installed:
 
 sam: $(SAM_VENV)/.installed checkov
 	$(SAM) validate --lint
-	$(SAM) build --manifest requirements.txt
+	python=$$(tooling/find-python 3.12) && export PATH="$$(dirname "$$python"):$$PATH" && \
+	$(SAM) build --manifest requirements.txt && \
 	cd .aws-sam/build/ExportFunction && python3.12 -s -c \
 		"import index, sms_export.api; print('the built package imports:', index.__file__)"
 
