@@ -136,11 +136,12 @@ class BatchRunner:
         first_throttled: float | None = None
         while (cause := self._stop or self._wait_for_slot(throttles)) is None:
             calls += 1
+            sent_at = self._rate.clock()
             try:
                 value = action()
             except Throttled as error:
                 last, throttles = error, throttles + 1
-                self._rate.throttled()
+                self._rate.throttled(sent_at)
                 if first_throttled is None:
                     first_throttled = self._policy.clock()
                 if self._throttled_too_long(first_throttled):

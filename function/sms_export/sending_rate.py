@@ -63,11 +63,16 @@ class SendingRate:
             self._next_slot = slot + 1 / self._rate
             return slot - now
 
-    def throttled(self) -> None:
-        """The gateway answered 429: lower the rate below what was being sent."""
+    def throttled(self, sent_at: float | None = None) -> None:
+        """The gateway answered 429 to a call sent at `sent_at`: lower the rate below what
+        was being sent. Once per burst, as TCP halves once per lost window: a call sent
+        before the last decrease was sent at the old rate, and its 429 says nothing new
+        (counting each of a burst's 429s would cut the rate to the floor)."""
         with self._lock:
             now = self.clock()
             self.throttles += 1
+            if sent_at is not None and sent_at < self._throttled_at:
+                return
             sending = self._sending_rate(now)
             rate = sending if self._rate is None else min(sending, self._rate)
             self._throttled_rate, self._throttled_at = rate, now

@@ -122,3 +122,20 @@ def test_workers_reserving_at_once_get_distinct_slots_one_interval_apart() -> No
     with ThreadPoolExecutor(8) as pool:
         waits = sorted(pool.map(reserve, range(8)))
     assert waits == pytest.approx([n / 10 for n in range(8)])
+
+
+def test_a_bursts_429s_lower_the_rate_once() -> None:
+    """Calls sent before the last decrease were sent at the old rate: their 429s,
+    arriving after it, say nothing new and must not cut the rate again."""
+    clock = Clock()
+    rate = SendingRate(clock=clock)
+    ten_a_second(rate, clock)
+    in_flight = [n / 10 for n in range(10)]  # all sent before the first 429 came back
+    clock.now = 1.0
+    for sent in in_flight:
+        rate.throttled(sent_at=sent)
+    assert rate.rate == pytest.approx(8.0 * BETA)
+    assert rate.throttles == 10  # each counted, one decrease
+    clock.now = 1.5
+    rate.throttled(sent_at=1.2)  # sent after the decrease: the new rate is too fast too
+    assert rate.rate == pytest.approx(8.0 * BETA**2)
