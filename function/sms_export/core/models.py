@@ -127,8 +127,20 @@ class BatchResult(BaseModel):
 Verdict = Literal["consistent", "inconsistent", "unknown"]
 
 
+class DirectoryCheck(BaseModel):
+    """One directory of a source's newest check (SMS's `dir_check` and its counts)."""
+
+    path: str
+    total_files: int | None = None
+    different_files: int | None = None
+    missing_files: int | None = None
+    extra_files: int | None = None
+    ignored: bool = False  # matched by IGNORE_DIRECTORIES: known noise, not counted
+
+
 class SourceVerdict(BaseModel):
-    """Whether a source's target holds the same files, by SMS's newest consistency check."""
+    """Whether a source's target holds the same files, by SMS's newest consistency check.
+    The file counts leave out the ignored directories."""
 
     task_id: str
     source_id: str
@@ -139,7 +151,32 @@ class SourceVerdict(BaseModel):
     missing_files: int | None = None  # on the source, not on the target
     extra_files: int | None = None  # on the target, not on the source
     checked_at: str | None = None  # when that check finished, ISO 8601 in UTC
+    check_result: str | None = None  # as SMS gives it
     reason: str | None = None  # why the verdict is unknown
+    previous_verdict: Verdict | None = None  # in the previous run; None when new
+    directories: list[DirectoryCheck] = []
+
+
+class DirectorySummary(BaseModel):
+    """One directory path across an input's sources."""
+
+    path: str
+    differing_sources: int = 0
+    different_files: int = 0
+    missing_files: int = 0
+    extra_files: int = 0
+    ignored: bool = False
+
+
+class Changes(BaseModel):
+    """What changed since the previous run of the same input (counts of sources)."""
+
+    since: str | None = None  # that run's finished_at
+    previous_outcome: str | None = None  # its outcome.json
+    newly_inconsistent: int = 0  # in both runs, inconsistent now and not before
+    fixed: int = 0  # inconsistent before, consistent now
+    new: int = 0  # not in the previous run
+    unchanged: int = 0  # the same verdict in both
 
 
 class ConsistencySummary(BaseModel):
@@ -147,7 +184,10 @@ class ConsistencySummary(BaseModel):
     consistent: int = 0
     inconsistent: int = 0
     unknown: int = 0
+    to_look_up: int = 0  # sources whose verdict a later delivery still has to look up
     sources: list[SourceVerdict] = []  # the worst first
+    directories: list[DirectorySummary] = []  # the most differing sources first
+    changes: Changes | None = None  # None: no previous run
 
     @property
     def differing(self) -> list[SourceVerdict]:
@@ -174,9 +214,12 @@ class Outcome(BaseModel):
     batches: list[BatchResult] = []
     rejected: list[Rejection] = []
     consistency: ConsistencySummary | None = None  # a verdict per exported source
+    started_at: str | None = None  # ISO 8601, UTC, Z
+    finished_at: str | None = None
     results: str | None = None  # the batch exports merged into one file
     results_reason: str | None = None  # why there is no such file
     report: str | None = None  # report.html, for a person to read
+    differing: str | None = None  # differing.csv: inconsistent and unknown sources, as input
     rejects_report: str | None = None  # CSV of the rejected rows, stored beside the exports
     stored_outcome: str | None = None  # this outcome as JSON, stored beside the exports
     error: Problem | None = None
