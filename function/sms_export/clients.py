@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from functools import cached_property
 
+from sms_export.adapters.s3 import S3Storage
 from sms_export.adapters.sms import SmsApi
 from sms_export.core.models import HuaweiCredentials
+from sms_export.core.ports import Storage
 from sms_export.settings import Settings
-from sms_export.storage import ObjectStorage, Storage
 
 
 class Clients:
@@ -28,4 +29,4 @@ class Clients:
             from sms_export.adapters.obs import ObsStorage
 
             return ObsStorage(self.settings.storage_endpoint, self.signer)
-        return ObjectStorage()
+        return S3Storage()

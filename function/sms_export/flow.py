@@ -20,6 +20,7 @@ from typing import Any
 
 from sms_export import credentials, inputs
 from sms_export.adapters import platform
+from sms_export.adapters.folder import FolderExports
 from sms_export.adapters.sms import Download, SmsApi
 from sms_export.clients import Clients
 from sms_export.core import checkpoint, results, triggers
@@ -53,6 +54,7 @@ from sms_export.core.outcome import (
     worth_notifying,
 )
 from sms_export.core.page import render as render_report
+from sms_export.core.ports import BucketExports, ExportStore, StoredExport
 from sms_export.core.readers import Tally
 from sms_export.core.redaction import redacted
 from sms_export.core.rejects import CONTENT_TYPE as REJECTS_CONTENT_TYPE
@@ -67,7 +69,6 @@ from sms_export.retry import RetryPolicy
 from sms_export.runner import BatchRunner, ExportOne, Tried
 from sms_export.sending_rate import SendingRate
 from sms_export.settings import Settings
-from sms_export.storage import BucketExports, ExportStore, FolderExports, StoredExport
 
 
 def handle(event: Any, context: Any) -> dict[str, Any]:

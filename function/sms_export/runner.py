@@ -18,10 +18,10 @@ from sms_export.core.errors import (
     TooLarge,
 )
 from sms_export.core.models import BatchResult
+from sms_export.core.ports import StoredExport
 from sms_export.progress import Progress, Silent
 from sms_export.retry import RetryPolicy
 from sms_export.sending_rate import SendingRate
-from sms_export.storage import StoredExport
 
 ExportOne = Callable[[Batch], StoredExport]
 A = TypeVar("A")

@@ -13,8 +13,8 @@ from localrun.contexts import FunctionGraphContext, LambdaContext, OtcFunctionGr
 from sms_export.adapters import platform
 from sms_export.adapters.platform import describe, guarded
 from sms_export.core.batching import Batch
+from sms_export.core.ports import StoredExport
 from sms_export.runner import BatchRunner
-from sms_export.storage import StoredExport
 from tests.unit.test_runner import FakeClock, batches, policy
 
 

@@ -9,8 +9,8 @@ from collections.abc import Callable
 import pytest
 from openpyxl import Workbook, load_workbook
 
+from sms_export.core.ports import StoredObject
 from sms_export.core.results import NotMergeable, kind, merged, merged_csv
-from sms_export.storage import StoredObject
 
 
 def opener(files: dict[str, bytes]) -> Callable[[str], StoredObject]:

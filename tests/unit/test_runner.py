@@ -14,10 +14,10 @@ import pytest
 from sms_export.core.batching import Batch, plan
 from sms_export.core.errors import CallFailed, CredentialsRefused, Throttled, TooLarge
 from sms_export.core.models import BatchResult, Triple
+from sms_export.core.ports import StoredExport
 from sms_export.retry import RetryPolicy
 from sms_export.runner import BatchRunner
 from sms_export.sending_rate import SendingRate
-from sms_export.storage import StoredExport
 from tests.support import triples
 
 

@@ -15,14 +15,11 @@ from functools import cached_property
 from typing import Any
 
 from sms_export.adapters.huaweisdk import build_client
-from sms_export.core.errors import CallFailed, InputError
+from sms_export.adapters.storage_faults import failed, may_clear_up, unreadable
 from sms_export.core.models import CHUNK_SIZE, HuaweiCredentials
-from sms_export.storage import StoredExport, StoredObject
+from sms_export.core.ports import StoredExport, StoredObject
 
 LIST_PAGE = 1000  # ListObjects' most
-# Failures no later try can fix (a bucket that cannot exist, a key too long); the rest (a
-# missing bucket, a refused permission, 5xx, the network) may be fixed before a retry.
-PERMANENT = {"InvalidBucketName", "KeyTooLongError", "InvalidArgument", "InvalidURI"}
 _XML_CODE = re.compile(r"<Code>([^<]+)</Code>")
 
 
@@ -39,10 +36,6 @@ def obs_code(error: Exception) -> str:
         return found.group(1)
     status = getattr(error, "status_code", None)
     return str(status) if status else type(error).__name__
-
-
-def _transient(error: Exception) -> bool:
-    return obs_code(error) not in PERMANENT
 
 
 class ObsStorage:
@@ -142,11 +135,12 @@ class ObsStorage:
             marker = page.next_marker or contents[-1].key
 
 
-def _failed(code: str, what: str, error: Exception) -> CallFailed:
-    return CallFailed(code, f"{what}: {obs_code(error)}", retryable=_transient(error))
+def _failed(code: str, what: str, error: Exception) -> Exception:
+    cause = obs_code(error)
+    return failed(code, what, cause, may_clear_up(cause))
 
 
-def _unreadable(uri: str, error: Exception) -> InputError:
-    return InputError(
-        "InputUnreadable", f"Cannot read {uri}: {obs_code(error)}", retryable=_transient(error)
-    )
+def _unreadable(uri: str, error: Exception) -> Exception:
+    # A missing object may yet appear (the event can outrun the listing): worth a retry.
+    code = obs_code(error)
+    return unreadable(uri, code, may_clear_up(code))

@@ -10,8 +10,8 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from sms_export.core.models import CHUNK_SIZE
+from sms_export.core.ports import StoredObject
 from sms_export.core.readers import workbook_errors
-from sms_export.storage import StoredObject
 
 CONTENT_TYPES = {
     ".csv": "text/csv; charset=utf-8",
