@@ -57,7 +57,7 @@ LEFT_OUT: dict[str, str] = {
     "dnspython-*.dist-info": "dnspython's metadata (the package itself is left out)",
     # -- Cloud Eye: the function calls v1 only --
     "huaweicloudsdkces/v2": "Cloud Eye's v2 API (2.5 MB unpacked): the function imports "
-    "huaweicloudsdkces.v1 (sms_export/metrics.py), whose modules import no other "
+    "huaweicloudsdkces.v1 (sms_export/adapters/cloudeye.py), whose modules import no other "
     "version, and huaweicloudsdkces/__init__.py is empty",
     "huaweicloudsdkces/v3": "Cloud Eye's v3 API: as v2",
     # -- compiled accelerators never used --

@@ -21,8 +21,9 @@ from typing import Any
 from sms_export import credentials, inputs
 from sms_export.adapters import platform
 from sms_export.adapters.folder import FolderExports
+from sms_export.adapters.logs import log_error, log_line
 from sms_export.adapters.sms import Download, SmsApi
-from sms_export.clients import Clients
+from sms_export.clients import Clients, metrics_for, topic_for
 from sms_export.core import checkpoint, results, triggers
 from sms_export.core import verdicts as consistency
 from sms_export.core.batching import Batch, unique
@@ -54,7 +55,7 @@ from sms_export.core.outcome import (
     worth_notifying,
 )
 from sms_export.core.page import render as render_report
-from sms_export.core.ports import BucketExports, ExportStore, StoredExport
+from sms_export.core.ports import BucketExports, ExportStore, Publisher, StoredExport, Topic
 from sms_export.core.readers import Tally
 from sms_export.core.redaction import redacted
 from sms_export.core.rejects import CONTENT_TYPE as REJECTS_CONTENT_TYPE
@@ -62,8 +63,6 @@ from sms_export.core.rejects import rejects_csv
 from sms_export.core.replies import reply
 from sms_export.core.triggers import Input
 from sms_export.core.validation import CheckedRows, check_rows
-from sms_export.metrics import Publisher, metrics_for
-from sms_export.notify import Topic, log_error, log_line, topic_for
 from sms_export.progress import Progress, Silent, counted
 from sms_export.retry import RetryPolicy
 from sms_export.runner import BatchRunner, ExportOne, Tried

@@ -8,8 +8,9 @@ function never uses) was a third of the cold start.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -24,9 +25,11 @@ from pydantic import (
 
 from sms_export.core.errors import ConfigurationError
 from sms_export.core.models import IdFormat
-from sms_export.metrics import CES_NAMESPACE, MetricsMode
 
 API_MAX_ITEMS = 200
+MetricsMode = Literal["auto", "emf", "ces", "off"]
+# Cloud Eye: "service.item", each part a letter then letters, digits or _, 3 to 32 in all.
+CES_NAMESPACE = re.compile(r"(?!(?:SYS|AGT|SRE)\.)[A-Za-z]\w*\.[A-Za-z]\w*", re.ASCII)
 CREDENTIAL_FIELDS = (
     "cloud_sdk_ak",
     "cloud_sdk_sk",

@@ -197,7 +197,7 @@ def test_the_emulator_refuses_what_cloud_eye_refuses(emulator: EmulatorServer) -
 def test_an_event_of_several_inputs_puts_each_inputs_metrics_through_one_client(
     emulator: EmulatorServer, agency: FunctionGraphContext, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import sms_export.metrics
+    import sms_export.adapters.cloudeye
     from sms_export.adapters.huaweisdk import build_client as real
 
     built: list[object] = []
@@ -206,7 +206,7 @@ def test_an_event_of_several_inputs_puts_each_inputs_metrics_through_one_client(
         built.append(arguments[0])
         return real(*arguments, **keywords)
 
-    monkeypatch.setattr(sms_export.metrics, "build_client", counted)
+    monkeypatch.setattr(sms_export.adapters.cloudeye, "build_client", counted)
     from tests.support import load_event
 
     event = load_event("rocketmq-messages.json")

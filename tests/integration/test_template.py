@@ -274,7 +274,7 @@ def test_no_real_secret_is_in_the_template() -> None:
 def test_alarms_watch_the_functions_metrics_and_tell_the_outcome_topic(
     alarm: str, metric: str
 ) -> None:
-    from sms_export.metrics import DIMENSION_SETS
+    from sms_export.core.metric_values import DIMENSION_SETS
 
     template = load()
     properties = template["Resources"][alarm]["Properties"]

@@ -220,7 +220,7 @@ def test_the_outcome_topic_exists_and_is_an_output(tf: dict[str, Any]) -> None:
 def test_cloud_eye_alarm_rules_watch_the_functions_metrics(
     tf: dict[str, Any], rule: str, metric: str
 ) -> None:
-    from sms_export.metrics import DIMENSION_SETS
+    from sms_export.core.metric_values import DIMENSION_SETS
 
     (alarms,) = [block["alarms"] for block in configuration()["locals"] if "alarms" in block]
     assert alarms[rule]["metric"] == metric

@@ -7,9 +7,9 @@ import re
 
 import pytest
 
+from sms_export.core.metric_values import emf_document, measurements
 from sms_export.core.models import BatchResult, Outcome, RowCounts, SourceVerdict
 from sms_export.core.verdicts import summarise
-from sms_export.metrics import emf_document, measurements
 
 # https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html
 EMF_UNITS = {
