@@ -12,7 +12,7 @@ from hypothesis import settings as hypothesis_settings
 from moto import mock_aws
 
 from emulator import EmulatorServer, SmsBackend
-from sms_export import credentials
+from sms_export.adapters import secrets
 from sms_export.settings import Settings
 from tests.support import ACCESS_KEY, INPUT_BUCKET, SECRET_KEY, Aws
 
@@ -54,7 +54,7 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("CONSISTENCY_SUMMARY", "false")
     # Cloud Eye is never the real one: the emulator's (below), else a port that refuses.
     monkeypatch.setenv("CES_ENDPOINT", "http://127.0.0.1:9")
-    monkeypatch.setattr(credentials, "_secrets", {})  # warm-start cache: one per test
+    monkeypatch.setattr(secrets, "_secrets", {})  # warm-start cache: one per test
 
 
 @pytest.fixture

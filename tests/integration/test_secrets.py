@@ -61,7 +61,7 @@ def test_the_secret_signs_and_is_cached_while_warm(
     index.handler(load_event("direct.json"), LambdaContext())
     assert set(access_keys(emulator)) == {"SECRET-AK-1"}  # warm: the cached value
 
-    monkeypatch.setattr("sms_export.credentials.SECRET_CACHE_SECONDS", 0.0)
+    monkeypatch.setattr("sms_export.adapters.secrets.SECRET_CACHE_SECONDS", 0.0)
     index.handler(load_event("direct.json"), LambdaContext())
     assert access_keys(emulator)[-1] == "SECRET-AK-2"  # expired: read again
     assert "secret-sk" not in capsys.readouterr().out
