@@ -160,7 +160,7 @@ def rss(field):
             return int(line.split()[1]) / 1024
 import boto3, index, huaweicloudsdksms.v3, pydantic, openpyxl
 from sms_export import flow
-from sms_export import storage
+from sms_export.adapters import s3
 from sms_export.adapters import sms
 after_imports = rss("VmRSS:")
 outcome = index.handler(json.loads(sys.stdin.read()), None)

@@ -1,4 +1,5 @@
-"""Input → what the flow reads from it: its rows, its URI, and the folder its exports go to.
+"""Input → what the flow reads from it: its rows, and what names it for ever (the folder
+its exports go to).
 
 One `match` over the input kinds that triggers.py makes from events; a new kind of input is
 one more case here.
@@ -34,47 +35,24 @@ class Opened:
     # revision (version id, else ETag: a re-upload with new content is exported anew), or
     # the message or request that carried the rows.
     identity: tuple[str, ...]
+    # Rows skipped on purpose, counted as the rows are read.
+    tally: Tally
     # Why an input with no rows at all is nothing to report as a failure (discovery).
     ignored_when_empty: str | None = None
 
 
-def uri_of(source: Input, scheme: str) -> str:
-    match source:
-        case ObjectInput(bucket=bucket, key=key):
-            return f"{scheme}://{bucket}/{key}"
-        case DiscoveryInput():
-            return "discovery"
-        case DocumentInput(name=str(name)) if name:
-            return name
-        case _:
-            return "inline"
-
-
-def home_bucket(source: Input) -> str | None:
-    """Where exports go when EXPORT_BUCKET is not set: beside the input object."""
-    return source.bucket if isinstance(source, ObjectInput) else None
-
-
-def is_under(source: Input, prefix: str) -> bool:
-    return isinstance(source, ObjectInput) and source.key.startswith(prefix)
-
-
-def is_outside(source: Input, prefix: str) -> bool:
-    """An uploaded object outside `prefix` (every object is inside an empty one)."""
-    return isinstance(source, ObjectInput) and not source.key.startswith(prefix)
-
-
 @contextmanager
 def opened(
-    source: Input, clients: Clients, settings: Settings, request_id: str, tally: Tally
+    source: Input, clients: Clients, settings: Settings, request_id: str
 ) -> Iterator[Opened]:
+    tally = Tally()
     limits = Limits(settings.max_input_bytes, settings.max_rows)
     carrier = source.origin or request_id
     match source:
         case UnusableInput(error=error):
             raise error
         case InlineInput(items=items):
-            yield Opened(inline_rows(items), ("inline", carrier))
+            yield Opened(inline_rows(items), ("inline", carrier), tally)
         case DocumentInput(content=content, content_type=content_type, name=name):
             rows = read_rows(
                 io.BytesIO(content),
@@ -83,19 +61,20 @@ def opened(
                 limits=limits,
                 tally=tally,
             )
-            yield Opened(rows, ("inline", carrier))
+            yield Opened(rows, ("inline", carrier), tally)
         case ObjectInput(bucket=bucket, key=key, version_id=version_id):
             with clients.storage.open(bucket, key, version_id) as stored:
                 rows = read_rows(
                     stored.stream, key, content_type=stored.content_type, limits=limits, tally=tally
                 )
-                yield Opened(rows, (bucket, key, stored.revision or ""))
+                yield Opened(rows, (bucket, key, stored.revision or ""), tally)
         case DiscoveryInput(filters=filters):
             chosen = filters if filters is not None else (settings.discover_filters or {})
             found = discovered(clients, chosen, RetryPolicy.from_settings(settings))
             yield Opened(
                 inline_rows(found),
                 ("discovery", carrier),
+                tally,
                 "discovery found no source with consistency results",
             )
 

@@ -61,7 +61,7 @@ def _result(batch: Batch, tried: Tried[StoredExport]) -> BatchResult:
     if stored is not None:
         result.export, result.bytes = stored.uri, stored.bytes
         result.content_type, result.filename = stored.content_type, stored.filename
-        result.request_id = stored.request_id
+        result.request_id, result.key = stored.request_id, stored.key
     if error is not None:
         result.error_code, result.error_msg = error.code, error.message
         result.http_status, result.request_id = error.http_status, error.request_id

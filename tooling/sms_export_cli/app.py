@@ -215,8 +215,8 @@ def invoke(
         sms-export invoke events/s3-upload.json --platform lambda --timeout 60
     """
     from localrun.contexts import FunctionGraphContext, LambdaContext
+    from sms_export.api import handle
     from sms_export.core.errors import RetryLater
-    from sms_export.flow import handle
 
     payload = json.loads(event.read_text(encoding="utf-8"))
     context: Any

@@ -29,11 +29,10 @@ class FolderExports:
         if not folder.is_dir():
             return {}
         return {
-            path.relative_to(self.directory).as_posix(): StoredExport(
-                path.resolve().as_uri(), path.stat().st_size, "", None
-            )
+            key: StoredExport(path.resolve().as_uri(), path.stat().st_size, "", None, key=key)
             for path in folder.iterdir()
             if path.is_file() and not path.name.startswith(".")
+            for key in [path.relative_to(self.directory).as_posix()]
         }
 
     def put(

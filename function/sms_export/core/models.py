@@ -122,6 +122,8 @@ class BatchResult(BaseModel):
     throttled: int = 0  # of those, how many the gateway answered with a 429
     resumed: bool = False  # stored by an earlier run: found, not exported again
     retryable: bool = False  # failed or pending, and a later attempt could succeed
+    # Where the export is in its store, to merge it into the results file; not in the outcome.
+    key: str | None = Field(default=None, exclude=True)
 
 
 Verdict = Literal["consistent", "inconsistent", "unknown"]

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from sms_export.core.errors import SmsExportError
 from sms_export.core.models import (
     BatchResult,
     Outcome,
@@ -14,6 +15,7 @@ from sms_export.core.models import (
     Rejection,
     RowCounts,
 )
+from sms_export.core.readers import Tally
 
 
 @dataclass(frozen=True)
@@ -51,14 +53,22 @@ def summarise(
     rejected: list[Rejection],
     duplicates: int,
     batches: list[BatchResult],
+    skipped: Tally | None = None,
     error: Problem | None = None,
+    **fields: Any,
 ) -> Outcome:
+    """The outcome of an input that was read, built once: its counts, its status, and
+    `fields` (its verdicts, the files kept beside its exports)."""
+    skipped = skipped or Tally()
     rows = RowCounts(
         received=valid + len(rejected),
         valid=valid,
         rejected=len(rejected),
         duplicates=duplicates,
         exported=exported_count(batches),
+        blank=skipped.blank,
+        comments=skipped.comments,
+        headers=skipped.headers,
     )
     if error is None and rows.received == 0:
         error = Problem(code="NoRows", message=f"{subject.input_uri} holds no rows to export.")
@@ -69,6 +79,7 @@ def summarise(
         rejected=rejected,
         error=error,
         retryable=any(batch.retryable for batch in batches),
+        **fields,
     )
 
 
@@ -81,6 +92,10 @@ def exported_count(batches: Iterable[BatchResult]) -> int:
         count += max(0, last - max(first - 1, reach))
         reach = max(reach, last)
     return count
+
+
+def problem(error: SmsExportError) -> Problem:
+    return Problem(code=error.code, message=error.message, retryable=error.retryable)
 
 
 def failed(subject: Subject, error: Problem) -> Outcome:

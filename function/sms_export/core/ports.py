@@ -18,6 +18,7 @@ class StoredExport:
     content_type: str | None
     filename: str | None
     request_id: str | None = None  # of the export call that produced the file
+    key: str | None = None  # where it is in its export store
 
 
 class ExportStore(Protocol):
@@ -132,6 +133,6 @@ class BucketExports:
 
     def existing(self, prefix: str) -> dict[str, StoredExport]:
         return {
-            key: StoredExport(self.storage.uri(self.bucket, key), size, "", None)
+            key: StoredExport(self.storage.uri(self.bucket, key), size, "", None, key=key)
             for key, size in self.storage.list(self.bucket, prefix).items()
         }

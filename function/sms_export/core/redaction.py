@@ -84,8 +84,8 @@ def _scrubbed(text: str, forms: list[str]) -> str:
 
 
 def redact(value: Any, secrets: Iterable[str]) -> Any:
-    """Replace every secret, in any of its forms, inside strings of a JSON-like value,
-    however deep."""
+    """Replace every secret, in any of its forms, inside strings of a JSON-like value or a
+    model, however deep."""
     hidden = _hidden(secrets)
     if not hidden:
         return value
@@ -94,6 +94,11 @@ def redact(value: Any, secrets: Iterable[str]) -> Any:
     def walk(item: Any) -> Any:
         if isinstance(item, str):
             return _scrubbed(item, forms)
+        if isinstance(item, BaseModel):
+            # Field by field, not through JSON: fields kept out of the outcome's JSON (a
+            # rejected row's cells) are scrubbed too, and nothing is validated again.
+            fields = type(item).model_fields
+            return item.model_copy(update={name: walk(getattr(item, name)) for name in fields})
         if isinstance(item, dict):
             return {key: walk(inner) for key, inner in item.items()}
         if isinstance(item, list):
@@ -105,7 +110,5 @@ def redact(value: Any, secrets: Iterable[str]) -> Any:
 
 def redacted(model: Model, secrets: Iterable[str]) -> Model:
     """The same model with every secret replaced; the model itself when there is none."""
-    hidden = _hidden(secrets)
-    if not hidden:
-        return model
-    return type(model).model_validate(redact(model.model_dump(mode="json"), hidden))
+    scrubbed: Model = redact(model, secrets)
+    return scrubbed

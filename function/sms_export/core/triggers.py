@@ -22,8 +22,24 @@ Event = Mapping[str, Any]
 Reply = Literal["outcome", "http", "sqs"]
 
 
+class _Carried:
+    """What every input kind answers the same way unless it is an object in storage."""
+
+    def uri(self, scheme: str) -> str:
+        """How the outcome names the input."""
+        return "inline"
+
+    def home_bucket(self) -> str | None:
+        """Where its exports go when EXPORT_BUCKET is not set."""
+        return None
+
+    def why_ignored(self, export_prefix: str, input_prefix: str) -> str | None:
+        """Why this input is none of the function's business, or None."""
+        return None
+
+
 @dataclass(frozen=True)
-class InlineInput:
+class InlineInput(_Carried):
     """Triples carried by the event itself."""
 
     items: list[Any]
@@ -31,7 +47,7 @@ class InlineInput:
 
 
 @dataclass(frozen=True)
-class DocumentInput:
+class DocumentInput(_Carried):
     """A file carried by the event itself (an HTTP body): CSV, JSON Lines, xlsx, gzip…"""
 
     content: bytes
@@ -39,10 +55,13 @@ class DocumentInput:
     origin: str | None = None
     name: str | None = None  # a file's name, when there is one: it also tells the format
 
+    def uri(self, scheme: str) -> str:
+        return self.name or "inline"
+
 
 @dataclass(frozen=True)
-class ObjectInput:
-    """A file in object storage (S3, or OBS through its S3-compatible API)."""
+class ObjectInput(_Carried):
+    """A file in object storage (S3, or OBS)."""
 
     bucket: str
     key: str  # decoded
@@ -50,17 +69,34 @@ class ObjectInput:
     version_id: str | None = None
     origin: str | None = None
 
+    def uri(self, scheme: str) -> str:
+        return f"{scheme}://{self.bucket}/{self.key}"
+
+    def home_bucket(self) -> str | None:
+        return self.bucket
+
+    def why_ignored(self, export_prefix: str, input_prefix: str) -> str | None:
+        # The function's own files land in the bucket too, and must not start it again.
+        if self.key.startswith(export_prefix):
+            return f"the object is under EXPORT_PREFIX ({export_prefix})"
+        if not self.key.startswith(input_prefix):
+            return f"the object is outside INPUT_PREFIX ({input_prefix})"
+        return None
+
 
 @dataclass(frozen=True)
-class DiscoveryInput:
+class DiscoveryInput(_Carried):
     """Export whatever ListServers finds; `filters` None means the configured default."""
 
     filters: Mapping[str, Any] | None = None
     origin: str | None = None
 
+    def uri(self, scheme: str) -> str:
+        return "discovery"
+
 
 @dataclass(frozen=True)
-class UnusableInput:
+class UnusableInput(_Carried):
     """A message that can never succeed (not JSON, nothing recognisable): reported, not retried."""
 
     error: InputError

@@ -1,0 +1,33 @@
+"""Verdicts: each exported source's newest consistency check, one ShowConsistencyResult
+call per task, made under the same runner (and sending rate) as the exports."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sms_export.adapters.sms import SmsApi
+from sms_export.core import verdicts as consistency
+from sms_export.core.models import BatchResult, ConsistencySummary, SourceVerdict, Triple
+from sms_export.runner import BatchRunner, Tried
+
+
+def stored_triples(results: list[BatchResult], triples: list[Triple]) -> list[Triple]:
+    """The triples the stored exports hold, in input order."""
+    held = sorted((r.first, r.last) for r in results if r.status == "exported")
+    return list(dict.fromkeys(t for first, last in held for t in triples[first - 1 : last]))
+
+
+def verdicts(runner: BatchRunner, api: SmsApi, exported: list[Triple]) -> ConsistencySummary:
+    """A lookup that fails leaves its sources `unknown`, never the export."""
+    tasks = list(dict.fromkeys(triple.task_id for triple in exported))
+    answers = dict(zip(tasks, runner.call_each(tasks, api.consistency_result), strict=True))
+    return consistency.summarise([verdict_of(t, answers[t.task_id]) for t in exported])
+
+
+def verdict_of(triple: Triple, tried: Tried[Any]) -> SourceVerdict:
+    if tried.error is None:
+        return consistency.judge(triple, tried.value)
+    error = tried.error
+    if not tried.attempts:
+        return consistency.unknown(triple, f"not looked up: {error.message}")
+    return consistency.unknown(triple, f"the lookup failed: {error.code} ({error.message})")
