@@ -9,6 +9,7 @@ from typing import Protocol
 
 from sms_export.adapters.huaweisdk import build_client, error_text
 from sms_export.adapters.logs import log_event
+from sms_export.core import messages
 from sms_export.core.documents import KB, LOG_LINE_LIMIT, bounded
 from sms_export.core.models import HuaweiCredentials, Notification, Outcome
 from sms_export.core.redaction import redact
@@ -44,21 +45,9 @@ def subject(outcome: Outcome, limit: int = SNS_SUBJECT_LIMIT) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-NAMED_SOURCES = 10  # differing sources named on the first line
-
-
 def verdict_line(outcome: Outcome) -> str | None:
     """The first line e-mail and SMS subscribers see: which sources differ."""
-    summary = outcome.consistency
-    if summary is None or not summary.checked:
-        return None
-    differing = summary.differing
-    if not differing:
-        unknown = f", {summary.unknown} unknown" if summary.unknown else ""
-        return f"No source differs: {summary.consistent} of {summary.checked} consistent{unknown}"
-    names = ", ".join(" ".join(source.source_name.split()) for source in differing[:NAMED_SOURCES])
-    more = f" and {len(differing) - NAMED_SOURCES} more" if len(differing) > NAMED_SOURCES else ""
-    return f"{len(differing)} of {summary.checked} sources differ: {names}{more}"
+    return messages.verdict_line(outcome.consistency)
 
 
 def summary_text(outcome: Outcome, limit: int = 480) -> str:
