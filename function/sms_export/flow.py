@@ -13,7 +13,9 @@ import json
 import mimetypes
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
 from functools import partial
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -307,7 +309,15 @@ class Flow:
         results = sorted(done + runner.run(batches), key=lambda result: result.first)
         exported = outcome(batches=results)
         if self.settings.consistency_summary:
-            exported.consistency = verdicts(runner, clients.sms, stored_triples(results, triples))
+            judge = partial(
+                consistency.judge,
+                ignore=self.settings.ignore_directories,
+                max_age_hours=self.settings.max_check_age_hours,
+                now=datetime.now(timezone.utc),
+            )
+            exported.consistency = verdicts(
+                runner, clients.sms, stored_triples(results, triples), judge
+            )
         return exported
 
 
@@ -330,17 +340,26 @@ def stored_triples(results: list[BatchResult], triples: list[Triple]) -> list[Tr
     return list(dict.fromkeys(t for first, last in held for t in triples[first - 1 : last]))
 
 
-def verdicts(runner: BatchRunner, api: SmsApi, exported: list[Triple]) -> ConsistencySummary:
+def verdicts(
+    runner: BatchRunner,
+    api: SmsApi,
+    exported: list[Triple],
+    judge: Callable[[Triple, Any], SourceVerdict] = consistency.judge,
+) -> ConsistencySummary:
     """Each exported source's newest consistency check, one lookup per task, under the
     runner's rules; a lookup that fails leaves its sources `unknown`, never the export."""
     tasks = list(dict.fromkeys(triple.task_id for triple in exported))
     answers = dict(zip(tasks, runner.call_each(tasks, api.consistency_result), strict=True))
-    return consistency.summarise([verdict_of(t, answers[t.task_id]) for t in exported])
+    return consistency.summarise([verdict_of(t, answers[t.task_id], judge) for t in exported])
 
 
-def verdict_of(triple: Triple, tried: Tried[Any]) -> SourceVerdict:
+def verdict_of(
+    triple: Triple,
+    tried: Tried[Any],
+    judge: Callable[[Triple, Any], SourceVerdict] = consistency.judge,
+) -> SourceVerdict:
     if tried.error is None:
-        return consistency.judge(triple, tried.value)
+        return judge(triple, tried.value)
     error = tried.error
     if not tried.attempts:
         return consistency.unknown(triple, f"not looked up: {error.message}")
