@@ -190,7 +190,7 @@ class Flow:
         if not settings.consistency_summary:
             return results, None
         exported = lookups.stored_triples(results, triples)
-        return results, lookups.verdicts(runner, clients.sms, exported)
+        return results, lookups.verdicts(runner, clients.sms, exported, settings)
 
     def clients(self, signer: HuaweiCredentials) -> Clients:
         """One set of clients for every input of the invocation (an SQS batch has up to ten;

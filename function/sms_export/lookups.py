@@ -3,12 +3,18 @@ call per task, made under the same runner (and sending rate) as the exports."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime, timezone
+from functools import partial
 from typing import Any
 
 from sms_export.adapters.sms import SmsApi
 from sms_export.core import verdicts as consistency
 from sms_export.core.models import BatchResult, ConsistencySummary, SourceVerdict, Triple
 from sms_export.runner import BatchRunner, Tried
+from sms_export.settings import Settings
+
+Judge = Callable[[Triple, Any], SourceVerdict]
 
 
 def stored_triples(results: list[BatchResult], triples: list[Triple]) -> list[Triple]:
@@ -17,16 +23,26 @@ def stored_triples(results: list[BatchResult], triples: list[Triple]) -> list[Tr
     return list(dict.fromkeys(t for first, last in held for t in triples[first - 1 : last]))
 
 
-def verdicts(runner: BatchRunner, api: SmsApi, exported: list[Triple]) -> ConsistencySummary:
+def verdicts(
+    runner: BatchRunner, api: SmsApi, exported: list[Triple], settings: Settings
+) -> ConsistencySummary:
     """A lookup that fails leaves its sources `unknown`, never the export."""
+    judge = partial(
+        consistency.judge,
+        ignore=settings.ignore_directories,
+        max_age_hours=settings.max_check_age_hours,
+        now=datetime.now(timezone.utc),
+    )
     tasks = list(dict.fromkeys(triple.task_id for triple in exported))
     answers = dict(zip(tasks, runner.call_each(tasks, api.consistency_result), strict=True))
-    return consistency.summarise([verdict_of(t, answers[t.task_id]) for t in exported])
+    return consistency.summarise([verdict_of(t, answers[t.task_id], judge) for t in exported])
 
 
-def verdict_of(triple: Triple, tried: Tried[Any]) -> SourceVerdict:
+def verdict_of(
+    triple: Triple, tried: Tried[Any], judge: Judge = consistency.judge
+) -> SourceVerdict:
     if tried.error is None:
-        return consistency.judge(triple, tried.value)
+        return judge(triple, tried.value)
     error = tried.error
     if not tried.attempts:
         return consistency.unknown(triple, f"not looked up: {error.message}")

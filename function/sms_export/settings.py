@@ -107,6 +107,11 @@ class Settings(BaseModel):
 
     # After the exports: ask SMS for each exported source's newest consistency check
     consistency_summary: bool = True
+    # Known noise: shell-style patterns (comma-separated) of check directories whose files
+    # count in no verdict, as SMS documents that some directories legitimately differ
+    ignore_directories: tuple[str, ...] = ()
+    # A newest check that finished longer ago than this is no verdict (unknown); 0 is off
+    max_check_age_hours: float = Field(0, ge=0)
 
     # Where exports go: a bucket (S3, or OBS through STORAGE_ENDPOINT and OBS's own SDK) or a
     # local folder
@@ -132,6 +137,14 @@ class Settings(BaseModel):
     def _key_is_one_word(cls, value: object) -> object:
         # Only whitespace is as good as empty: not set, as an empty variable is.
         return (key_text(value) or None) if isinstance(value, str) else value
+
+    @field_validator("ignore_directories", mode="before")
+    @classmethod
+    def _patterns_from_a_list(cls, value: object) -> object:
+        # Spaces around a comma are how people write lists, never part of a path's pattern.
+        if isinstance(value, str):
+            return tuple(pattern.strip() for pattern in value.split(",") if pattern.strip())
+        return value
 
     @field_validator("export_prefix", "input_prefix")
     @classmethod

@@ -163,6 +163,31 @@ def test_no_results_file_when_nothing_was_exported(emulator: EmulatorServer, out
     assert outcome["consistency"]["checked"] == 0
 
 
+def test_the_verdict_settings_reach_the_verdicts(
+    emulator: EmulatorServer, out: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """IGNORE_DIRECTORIES and MAX_CHECK_AGE_HOURS, set as an operator sets them, decide the
+    verdicts of a real run (the emulator's checks differ, if at all, in "/" only)."""
+    rows = triples(8)
+    assert "inconsistent" in expected_verdicts(rows).values()
+    monkeypatch.setenv("IGNORE_DIRECTORIES", "/, /var/log")
+    summary = index.handler(direct(rows), LambdaContext())["consistency"]
+    assert {s["verdict"] for s in summary["sources"]} == {"consistent"}
+    assert all(
+        [(d["path"], d["ignored"]) for d in s["directories"]] == [("/", True), ("/data", False)]
+        for s in summary["sources"]
+    )
+    assert [(d["path"], d["ignored"]) for d in summary["directories"]] == [("/", True)]
+
+    monkeypatch.setenv("MAX_CHECK_AGE_HOURS", "72")  # the emulator's checks are of 2025-12-01
+    summary = index.handler(direct(triples(8, start=100)), LambdaContext())["consistency"]
+    assert summary["unknown"] == 8
+    assert all(
+        s["reason"].endswith("ago (2025-12-01 00:00 UTC), older than MAX_CHECK_AGE_HOURS=72")
+        for s in summary["sources"]
+    )
+
+
 # -- the notification's first line ---------------------------------------------------------------
 def test_smn_subscribers_read_the_differing_sources_first(
     emulator: EmulatorServer, out: Path, monkeypatch: pytest.MonkeyPatch

@@ -347,6 +347,34 @@ def test_a_bounded_document_lists_the_worst_sources_and_counts_the_rest() -> Non
     assert len(bounded(small)["consistency"]["sources"]) == 2
 
 
+def test_a_bounded_document_lists_the_most_differing_directories_and_counts_the_rest() -> None:
+    from sms_export.core.models import DirectoryCheck, SourceVerdict
+    from sms_export.core.verdicts import summarise
+
+    verdicts = [
+        SourceVerdict(
+            task_id=f"t-{n}",
+            source_id=f"s-{n}",
+            source_name=f"server-{n}",
+            verdict="inconsistent",
+            different_files=n + 1,
+            directories=[
+                DirectoryCheck(path=f"/home/user-{n:04d}/" + "x" * 200, different_files=n + 1)
+            ],
+        )
+        for n in range(300)
+    ]
+    result = outcome([batch(1, 300)], valid=300)
+    result.consistency = summarise(verdicts)
+    document = bounded(result, LOG_LINE_LIMIT)
+    assert len(json.dumps(document).encode()) <= LOG_LINE_LIMIT
+    listed = document["consistency"]["directories"]
+    assert 0 < len(listed) < 300
+    assert listed == complete(result)["consistency"]["directories"][: len(listed)]
+    assert listed[0]["different_files"] == 300
+    assert document["truncated"]["directories"] == 300 - len(listed)
+
+
 def test_a_document_cut_for_its_rejected_rows_leaves_no_source_out() -> None:
     from sms_export.core.models import SourceVerdict
     from sms_export.core.verdicts import summarise
@@ -357,5 +385,5 @@ def test_a_document_cut_for_its_rejected_rows_leaves_no_source_out() -> None:
     )
     document = bounded(result, 16 * 1024)
     assert document["truncated"]["rejected"] > 0
-    assert document["truncated"]["sources"] == 0
+    assert document["truncated"]["sources"] == document["truncated"]["directories"] == 0
     assert len(document["consistency"]["sources"]) == 1

@@ -38,6 +38,9 @@ def bounded(outcome: Outcome, max_bytes: int = LOG_LINE_LIMIT) -> dict[str, Any]
     rejected = whole["rejected"]
     consistency = whole["consistency"]
     sources = consistency["sources"] if consistency else []  # the worst first already
+    # The most differing first already; as many as the distinct paths checked, which a
+    # wave whose sources check their own directories makes as many as the sources.
+    directories = consistency["directories"] if consistency else []
 
     def listing(count: int) -> dict[str, Any]:
         document = {
@@ -51,8 +54,13 @@ def bounded(outcome: Outcome, max_bytes: int = LOG_LINE_LIMIT) -> dict[str, Any]
             },
         }
         if consistency:
-            document["consistency"] = {**consistency, "sources": sources[:count]}
+            document["consistency"] = {
+                **consistency,
+                "sources": sources[:count],
+                "directories": directories[:count],
+            }
             document["truncated"]["sources"] = max(len(sources) - count, 0)
+            document["truncated"]["directories"] = max(len(directories) - count, 0)
         return document
 
     for count in LISTED:

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 
+from sms_export.core import times
+from sms_export.core.changes import newly_inconsistent
 from sms_export.core.documents import KB, bounded
-from sms_export.core.models import Outcome
+from sms_export.core.models import ConsistencySummary, Outcome
 
 SUBJECT_LIMIT = 99  # SNS's; SMN takes 512 bytes
 NAMED_SOURCES = 10  # differing sources named on the first line
@@ -25,18 +27,25 @@ def subject(outcome: Outcome, limit: int = SUBJECT_LIMIT) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def verdict_line(outcome: Outcome) -> str | None:
-    """The first line e-mail and SMS subscribers see: which sources differ."""
-    summary = outcome.consistency
+def verdict_line(summary: ConsistencySummary | None) -> str | None:
+    """The first line e-mail and SMS subscribers see: which sources differ, led by how many
+    newly differ since the previous run when some do (what an operator acts on first); the
+    newly differing sources are named first."""
     if summary is None or not summary.checked:
         return None
     differing = summary.differing
     if not differing:
         unknown = f", {summary.unknown} unknown" if summary.unknown else ""
         return f"No source differs: {summary.consistent} of {summary.checked} consistent{unknown}"
-    names = ", ".join(" ".join(source.source_name.split()) for source in differing[:NAMED_SOURCES])
+    newly = summary.changes.newly_inconsistent if summary.changes else 0
+    named = sorted(differing, key=lambda source: not newly_inconsistent(source))[:NAMED_SOURCES]
+    names = ", ".join(" ".join(source.source_name.split()) for source in named)
     more = f" and {len(differing) - NAMED_SOURCES} more" if len(differing) > NAMED_SOURCES else ""
-    return f"{len(differing)} of {summary.checked} sources differ: {names}{more}"
+    if not (summary.changes and newly):
+        return f"{len(differing)} of {summary.checked} sources differ: {names}{more}"
+    since = times.readable_iso(summary.changes.since) or "the previous run"
+    lead = "1 source newly differs" if newly == 1 else f"{newly} sources newly differ"
+    return f"{lead} since {since}; {len(differing)} of {summary.checked} differ: {names}{more}"
 
 
 def summary_text(outcome: Outcome, limit: int = 480) -> str:
@@ -53,7 +62,7 @@ def summary_text(outcome: Outcome, limit: int = 480) -> str:
     for label, uri in (("report", outcome.report), ("details", outcome.stored_outcome)):
         if uri:
             parts.append(f"{label}: {uri}")
-    first = verdict_line(outcome)
+    first = verdict_line(outcome.consistency)
     text = "\n".join(([first] if first else []) + ["; ".join(parts)])
     for bracket in "[]【】":
         text = text.replace(bracket, "")

@@ -5,16 +5,28 @@ version (`{finished_time, check_result, consistency_result: [...]}`), strings in
 and an older page has `consistency_result` and `finished_time` at the top. The SDK turns
 objects into Python `repr` strings, so the raw JSON is read instead, and items that are
 objects or JSON text are accepted alike.
+
+Each directory of the newest check is kept (`dir_check` is its path). Directories matched
+by an IGNORE_DIRECTORIES pattern are known noise: they stay listed, flagged `ignored`, but
+none of their files count in the source's totals (`total_files` included, so that the
+totals describe one and the same set of directories) nor in its verdict.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, timezone
+from datetime import datetime, timedelta
+from fnmatch import fnmatchcase
 from typing import Any
 
-from sms_export.core import jsontext
-from sms_export.core.models import ConsistencySummary, SourceVerdict, Triple
+from sms_export.core import jsontext, times
+from sms_export.core.models import (
+    ConsistencySummary,
+    DirectoryCheck,
+    DirectorySummary,
+    SourceVerdict,
+    Triple,
+)
 
 COUNTS = {
     "total_files": "num_total_files",
@@ -22,35 +34,84 @@ COUNTS = {
     "missing_files": "num_target_miss_files",
     "extra_files": "num_target_more_files",
 }
+DIFFERENCES = ("different_files", "missing_files", "extra_files")
 
 
 def unknown(triple: Triple, reason: str) -> SourceVerdict:
     return SourceVerdict(**triple._asdict(), verdict="unknown", reason=reason)
 
 
-def judge(triple: Triple, answer: Any) -> SourceVerdict:
-    """The verdict of the newest check in the answer for the triple's task."""
+def judge(
+    triple: Triple,
+    answer: Any,
+    *,
+    ignore: Sequence[str] = (),
+    max_age_hours: float = 0,
+    now: datetime | None = None,
+) -> SourceVerdict:
+    """The verdict of the newest check in the answer for the triple's task.
+
+    `ignore`: shell-style patterns (IGNORE_DIRECTORIES) matched against each directory's
+    path. `max_age_hours` (MAX_CHECK_AGE_HOURS; 0 is off): a newest check that finished
+    longer before `now` leaves the source `unknown`, its directories and counts kept for
+    information; `now` is required with it, as the core reads no clock.
+    """
+    if max_age_hours and now is None:
+        raise ValueError("judging the age of checks needs the moment to judge it at")
     checks = _checks(answer)
     if not checks:
         return unknown(triple, "SMS has no consistency result for this task")
     newest = max(checks, key=lambda check: _finished(check) or 0)
-    directories = newest.get("consistency_result")
-    if not isinstance(directories, list) or not directories:
+    listed = newest.get("consistency_result")
+    if not isinstance(listed, list) or not listed:
         return unknown(triple, "the newest check lists no directories")
-    counts = dict.fromkeys(COUNTS, 0)
-    for item in directories:
-        directory = _object(item) or {}
-        values = {name: directory.get(field) for name, field in COUNTS.items()}
-        if not all(_count(value) is not None for value in values.values()):
-            return unknown(triple, "the newest check has a directory without file counts")
-        for name, value in values.items():
-            counts[name] += _count(value) or 0
-    differs = counts["different_files"] or counts["missing_files"] or counts["extra_files"]
-    return SourceVerdict(
+    directories = [_directory(item, ignore) for item in listed]
+    if any(directory is None for directory in directories):
+        return unknown(triple, "the newest check has a directory without file counts")
+    kept = [directory for directory in directories if directory is not None]
+    counts = {name: sum(getattr(d, name) for d in kept if not d.ignored) for name in COUNTS}
+    verdict = SourceVerdict(
         **triple._asdict(),
-        verdict="inconsistent" if differs else "consistent",
+        verdict="inconsistent" if any(counts[name] for name in DIFFERENCES) else "consistent",
         checked_at=_checked_at(newest),
+        check_result=_text(newest.get("check_result")),
+        directories=kept,
         **counts,
+    )
+    stale = _staleness(newest, max_age_hours, now) if now is not None and max_age_hours else None
+    if stale is not None:
+        return verdict.model_copy(update={"verdict": "unknown", "reason": stale})
+    return verdict
+
+
+def _directory(item: Any, ignore: Sequence[str]) -> DirectoryCheck | None:
+    """One directory with all four counts, or None. A directory SMS gives no path for is
+    listed with an empty one (it still counts: its files were checked)."""
+    directory = _object(item) or {}
+    counts = {name: _count(directory.get(field)) for name, field in COUNTS.items()}
+    if any(value is None for value in counts.values()):
+        return None
+    path = _text(directory.get("dir_check")) or ""
+    return DirectoryCheck(
+        path=path,
+        ignored=any(fnmatchcase(path, pattern) for pattern in ignore),
+        **counts,
+    )
+
+
+def _staleness(check: Mapping[str, Any], max_age_hours: float, now: datetime) -> str | None:
+    """Why the check is too old to judge by, or None when it is recent enough."""
+    limit = f"MAX_CHECK_AGE_HOURS={max_age_hours:g}"
+    finished = _finished(check)
+    moment = times.from_milliseconds(finished) if finished is not None else None
+    if moment is None:
+        return f"the newest check has no finish time, so its age cannot be held to {limit}"
+    elapsed = now - moment
+    if elapsed <= timedelta(hours=max_age_hours):
+        return None
+    return (
+        f"the newest check finished {times.age(elapsed)} ago ({times.readable(moment)}), "
+        f"older than {limit}"
     )
 
 
@@ -85,6 +146,10 @@ def _count(value: Any) -> int | None:
     return None
 
 
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
 def _finished(check: Mapping[str, Any]) -> int | None:
     """finished_time, in milliseconds since 1970 (a number, or digits in a string)."""
     return _count(check.get("finished_time"))
@@ -92,13 +157,8 @@ def _finished(check: Mapping[str, Any]) -> int | None:
 
 def _checked_at(check: Mapping[str, Any]) -> str | None:
     finished = _finished(check)
-    if finished is None:
-        return None
-    try:
-        moment = datetime.fromtimestamp(finished / 1000, timezone.utc)
-    except (OverflowError, OSError, ValueError):
-        return None
-    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
+    moment = times.from_milliseconds(finished) if finished is not None else None
+    return times.iso_utc(moment) if moment is not None else None
 
 
 SEVERITY = {"inconsistent": 0, "unknown": 1, "consistent": 2}
@@ -125,4 +185,36 @@ def summarise(verdicts: Sequence[SourceVerdict]) -> ConsistencySummary:
         inconsistent=counted["inconsistent"],
         unknown=counted["unknown"],
         sources=worst_first(verdicts),
+        directories=fleet_directories(verdicts),
+    )
+
+
+def fleet_directories(verdicts: Iterable[SourceVerdict]) -> list[DirectorySummary]:
+    """Each path that differs in at least one source, across the sources: in how many it
+    differs and the files that differ there, the most differing sources first, then the
+    most files. Ignored paths are listed too, flagged, so that the noise left out of the
+    verdicts stays visible; paths clean everywhere are left out (a wave's clean paths are
+    most of them and say nothing). Only decided verdicts count: an unknown source's
+    directories (a stale check's) describe a state that may be long gone."""
+    paths: dict[str, DirectorySummary] = {}
+    for source in verdicts:
+        if source.verdict == "unknown":
+            continue
+        for directory in source.directories:
+            files = {name: getattr(directory, name) or 0 for name in DIFFERENCES}
+            if not any(files.values()):
+                continue
+            found = paths.setdefault(
+                directory.path, DirectorySummary(path=directory.path, ignored=directory.ignored)
+            )
+            found.differing_sources += 1
+            for name, value in files.items():
+                setattr(found, name, getattr(found, name) + value)
+    return sorted(
+        paths.values(),
+        key=lambda d: (
+            -d.differing_sources,
+            -(d.different_files + d.missing_files + d.extra_files),
+            d.path,
+        ),
     )
