@@ -108,10 +108,10 @@ def test_nothing_is_loaded_from_elsewhere() -> None:
     assert not {"script", "link", "img", "iframe", "object"} & set(page.tags)
     links = [value or "" for name, value in page.attributes if name in ("href", "src")]
     assert links == [
-        "batch-000001-000002-0123456789abcdef.csv",
         "results.csv",
         "rejected.csv",
         "outcome.json",
+        "batch-000001-000002-0123456789abcdef.csv",
     ]
     assert ("name", "viewport") in page.attributes  # readable on a phone
 
@@ -155,14 +155,14 @@ def test_only_files_that_were_stored_are_linked() -> None:
     links = [value for name, value in page.attributes if name == "href"]
     assert "outcome.json" not in links
     assert "The complete record:" not in page.text
-    assert links[-2:] == ["results.csv", "rejected.csv"]
+    assert links[:2] == ["results.csv", "rejected.csv"]
     bare = Outcome(status="failed", trigger="direct", input="inline", request_id="r")
     assert "<h2>Files</h2>" not in render(bare)  # no file at all: no empty list
 
 
 def test_the_page_reads_top_to_bottom_as_a_person_needs_it() -> None:
-    """Every word a person reads, in order: the heading, the totals, the sources worst
-    first with their counts, the rejected rows, the batches with their files."""
+    """Every word a person reads, in order: the heading, the totals, the files, the picture,
+    the sources by verdict with their counts, the rejected rows, the batches failed first."""
     outcome = sample_outcome()
     outcome.batches[0].part, outcome.batches[0].resumed = "2-1", True
     outcome.results, outcome.results_reason = None, "nothing was exported"
@@ -175,34 +175,41 @@ def test_the_page_reads_top_to_bottom_as_a_person_needs_it() -> None:
         "partial",
         "s3://bucket/in/web-01.csv · trigger storage · request request-1",
         *("4", "rows received", "2", "exported", "1", "rejected", "0", "duplicates"),
+        *("2", "batches", "1", "batches not exported"),
         *("1", "sources that differ", "1", "consistent", "1", "unknown"),
-        "Sources, the worst first",
-        *("source", "verdict", "different", "missing on target", "extra on target", "files"),
-        *("checked at (UTC)", "reason", "source id", "task id"),
-        *("web-01", "inconsistent", "3", "1", "0", "1,500", "2025-12-01T00:00:00Z"),
-        *("s-2", "t-2"),
-        *("cache-01", "unknown", "the lookup failed: 500 (boom)", "s-3", "t-3"),
-        *("db-01", "consistent", "3", "1", "0", "1,500", "2025-12-01T00:00:00Z"),
-        *("s-2", "t-2"),
-        *("Rejected rows (1)", "row", "reason", "7", "source_id is empty (web-01)"),
-        *("Batches", "batch", "rows", "status", "file", "problem"),
-        *("1.2-1", f"1{dash}2", "exported (earlier run)"),
-        "batch-000001-000002-0123456789abcdef.csv",
-        *("2", f"3{dash}3", "failed", "SMS.2252: web-01"),
         *("Files", "All results in one file: nothing was exported"),
         *("Rejected rows:", "rejected.csv", "The complete record:", "outcome.json"),
+        "At a glance",
+        "Verdicts of 3 sources: 1 inconsistent, 1 unknown, 1 consistent",
+        *("1 inconsistent", "1", "1 unknown", "1", "1 consistent", "1"),  # titles, counts
+        *("1 inconsistent", "·", "1 unknown", "·", "1 consistent"),  # the legend
+        "Sources that differ (1)",
+        *("source", "different", "missing on target", "extra on target", "files"),
+        *("checked at", "directories that differ", "source id, task id"),
+        *("web-01", "3", "1", "0", "1,500", "2025-12-01 00:00:00 UTC", "s-2", "t-2"),
+        "Sources without a verdict (1)",
+        *("source", "why unknown", "checked at", "source id, task id"),
+        *("cache-01", "the lookup failed: 500 (boom)", "s-3", "t-3"),
+        "Consistent sources (1)",
+        *("source", "files", "checked at", "source id, task id"),
+        *("db-01", "1,500", "2025-12-01 00:00:00 UTC", "s-2", "t-2"),
+        *("Rejected rows (1)", "row", "reason", "values", "7", "source_id is empty (web-01)"),
+        *("Batches", "batch", "rows", "status", "file", "problem"),
+        *("2", f"3{dash}3", "failed", "SMS.2252: web-01"),  # the failed batch first
+        *("1.2-1", f"1{dash}2", "exported (earlier run)"),
+        "batch-000001-000002-0123456789abcdef.csv",
     ]
     classes = [value for name, value in page.attributes if name == "class"]
     assert classes[0] == "status partial"  # the badge's colour
-    verdicts = [c for c in classes if c and c.endswith(" nowrap") and c != "nowrap"]
-    assert verdicts == ["inconsistent nowrap", "unknown nowrap", "consistent nowrap"]
     batch_statuses = [c for c in classes if c in ("exported", "failed-batch", "pending")]
-    assert batch_statuses == ["exported", "failed-batch"]  # the batches' colours
+    assert batch_statuses == ["failed-batch", "exported"]  # the batches' colours
     # Numbers are right-aligned, their headers too.
     headers = [attrs.get("class") for tag, attrs in page.elements if tag == "th"]
     assert headers == [
-        *(None, None, "number", "number", "number", "number", None, None, None, None),
-        *("number", None),  # rejected rows
+        *(None, "number", "number", "number", "number", None, None, None),  # differing
+        *(None, None, None, None),  # unknown
+        *(None, "number", None, None),  # consistent
+        *("number", None, None),  # rejected rows
         *(None, "number", None, None, None),  # batches
     ]
 
@@ -230,6 +237,6 @@ def test_a_failed_input_shows_its_error_and_says_no_source_was_checked() -> None
     assert page.text[6:] == [
         *("rows received", "0", "exported", "0", "rejected", "0", "duplicates"),
         *("0", "sources that differ", "0", "consistent", "0", "unknown"),
-        *("Sources", "No source was exported, so none was checked."),
         *("Files", "The complete record:", "outcome.json"),
+        *("Sources", "No source was exported, so none was checked."),
     ]
