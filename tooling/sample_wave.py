@@ -105,12 +105,10 @@ def _summary(sources: list[SourceVerdict]) -> ConsistencySummary:
             since="2026-12-03T09:58:40Z",
             previous_outcome=f"{FOLDER}/2026-12-03T09-50-00Z-req-0006/outcome.json",
             newly_inconsistent=sum(
-                s.previous_verdict == "consistent" and s.verdict == "inconsistent"
-                for s in previous
+                s.previous_verdict == "consistent" and s.verdict == "inconsistent" for s in previous
             ),
             fixed=sum(
-                s.previous_verdict == "inconsistent" and s.verdict == "consistent"
-                for s in previous
+                s.previous_verdict == "inconsistent" and s.verdict == "consistent" for s in previous
             ),
             new=len(sources) - len(previous),
             unchanged=sum(s.previous_verdict == s.verdict for s in previous),

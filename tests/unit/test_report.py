@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
+
+import pytest
 
 from sms_export.core.models import (
     BatchResult,
+    Changes,
+    DirectorySummary,
     Outcome,
     Problem,
     Rejection,
@@ -240,3 +245,157 @@ def test_a_failed_input_shows_its_error_and_says_no_source_was_checked() -> None
         *("Files", "The complete record:", "outcome.json"),
         *("Sources", "No source was exported, so none was checked."),
     ]
+
+
+def wave_page() -> tuple[Outcome, str]:
+    from sample_wave import wave
+
+    outcome = wave()
+    return outcome, render(outcome)
+
+
+def test_a_wave_reads_in_order_what_changed_what_differs_then_the_rest_folded() -> None:
+    _, html = wave_page()
+    headings = re.findall(r"<(?:h2|summary)>([^<(]+)", html)
+    assert [h.strip() for h in headings] == [
+        "Since the previous run",
+        "Files",
+        "At a glance",
+        "Changed since the previous run",
+        "Sources that differ",
+        "Sources without a verdict",
+        "Consistent sources",
+        "Rejected rows",
+        "Batches",
+    ]
+    folded = re.findall(r"<details><summary>(.*?)</summary>(.*?)</details>", html, re.DOTALL)
+    assert [summary for summary, _ in folded] == [
+        "Consistent sources (423)",
+        "Batches (5), all exported",
+    ]
+    assert "<td>cache-0003</td>" in folded[0][1]  # a consistent source, folded
+    assert "<td>web-frontend-0000</td>" not in folded[0][1]  # a differing one, not
+
+
+def test_the_changes_are_counted_and_the_previous_outcome_linked_from_this_folder() -> None:
+    _, html = wave_page()
+    page = Page()
+    page.feed(html)
+    line = " ".join(page.text[page.text.index("Since the previous run") + 1 :][:12])
+    assert line.startswith("The previous run, finished 2026-12-03 09:58:40 UTC (")
+    assert "4 newly inconsistent · 5 fixed · 10 new · 431 unchanged" in line
+    assert ("href", "../2026-12-03T09-50-00Z-req-0006/outcome.json") in page.attributes
+    changed = html.split("Changed since the previous run (19)")[1].split("<h2>")[0]
+    assert changed.count("<tr>") == 1 + 19  # the header, then 4 newly differ, 5 fixed, 10 new
+    assert '<td class="new nowrap">new</td>' in changed
+
+
+def test_no_previous_run_no_changes_and_no_source_called_changed() -> None:
+    outcome, _ = wave_page()
+    assert outcome.consistency is not None
+    outcome.consistency.changes = None
+    html = render(outcome)
+    assert "previous run" not in html
+
+
+def test_only_the_stored_files_are_linked_near_the_top() -> None:
+    outcome, html = wave_page()
+    top = html.split("At a glance")[0]
+    assert re.findall(r'href="([^"]+)"', top) == [
+        "../2026-12-03T09-50-00Z-req-0006/outcome.json",
+        "results.csv",
+        "differing.csv",
+        "rejected.csv",
+        "outcome.json",
+    ]
+    outcome.differing = outcome.stored_outcome = None
+    top = render(outcome).split("At a glance")[0]
+    assert "differing.csv" not in top
+    assert 'href="outcome.json"' not in top
+    # A previous outcome in another store is named, not linked: a browser cannot open it.
+    assert "its outcome: obs://migration-bucket/" not in top
+    outcome.results = outcome.rejects_report = None
+    top = render(outcome).split("At a glance")[0]
+    assert "its outcome: obs://migration-bucket/consistency-results/" in top
+    assert "<h2>Files</h2>" not in top
+
+
+def test_the_verdicts_bar_is_drawn_in_proportion() -> None:
+    _, html = wave_page()
+    bar = re.search(r'<svg class="verdicts".*?</svg>', html, re.DOTALL)
+    assert bar
+    segments = re.findall(r'<rect class="(\w+)" x="([\d.]+)%" y="0" width="([\d.]+)%"', bar[0])
+    assert [verdict for verdict, _, _ in segments] == ["inconsistent", "unknown", "consistent"]
+    starts_and_widths = [float(value) for _, x, width in segments for value in (x, width)]
+    assert starts_and_widths == pytest.approx(
+        [0, 7 / 4.5, 7 / 4.5, 20 / 4.5, 27 / 4.5, 423 / 4.5], abs=0.001
+    )
+    assert "<title>7 inconsistent</title>" in bar[0]
+    assert ">423</text>" in bar[0]  # wide enough for its count
+    assert ">7</text>" not in bar[0]  # too narrow for one
+
+
+def test_the_directories_that_differ_most_are_drawn_the_ignored_ones_marked_and_last() -> None:
+    outcome, _ = wave_page()
+    assert outcome.consistency is not None
+    summary = outcome.consistency
+    summary.directories += [
+        DirectorySummary(path=f"/data/{number}", differing_sources=1) for number in range(12)
+    ]
+    html = render(outcome)
+    chart = re.search(r'<svg class="directories".*?</svg>', html, re.DOTALL)
+    assert chart
+    groups = re.findall(r'<g class="(\w+)"><title>([^<]+)</title>', chart[0])
+    assert len(groups) == 10
+    assert groups[:2] == [("differs", "/var/lib/app-data"), ("differs", "/home/deploy/releases")]
+    assert "/opt/cloud-agent/logs" not in chart[0]  # 430 sources, but known noise
+    summary.directories = [d for d in summary.directories if not d.path.startswith("/data")]
+    chart = re.search(r'<svg class="directories".*?</svg>', render(outcome), re.DOTALL)
+    assert chart
+    assert re.findall(r'<g class="(\w+)"><title>([^<]+)</title>', chart[0])[-1] == (
+        "ignored",
+        "/opt/cloud-agent/logs",
+    )
+    assert "430 sources, 2,150 files (ignored)" in chart[0]
+    widths = re.findall(r'width="([\d.]+)%"/>', chart[0])
+    assert (widths[0], widths[-1]) == ("0.698", "100")  # 3 of 430 sources, the longest
+
+
+def test_a_differing_source_lists_its_unclean_directories_the_ignored_ones_as_such() -> None:
+    _, html = wave_page()
+    row = html.split("<td>web-frontend-0000</td>")[2].split("</tr>")[0]  # its differing row
+    assert re.findall(r"<li[^>]*>(.*?)</li>", row) == [
+        '<span class="nw">/var/lib/app-data</span>: 1 different',
+        '<span class="nw">/opt/cloud-agent/logs</span>: ignored (3 different, 2 missing)',
+        '<span class="nw">/home/deploy/releases</span>: 4 different, 3 missing, 1 extra',
+    ]  # /etc and /srv/www are clean: not listed
+    assert "<td>2026-12-04 09:41:07 UTC<br>" in row
+
+
+def test_rejected_rows_show_their_cells_and_long_ones_cut() -> None:
+    outcome = sample_outcome()
+    outcome.rejected[0].values = {"task_id": "t-9", "source_name": "x" * 500}
+    page = Page()
+    page.feed(render(outcome))
+    start = page.text.index("source_id is empty (web-01)")
+    assert page.text[start + 1 : start + 4] == ["task_id", "t-9", "source_name"]
+    assert page.text[start + 4] == "x" * 119 + "\u2026"
+
+
+def test_hostile_paths_results_values_and_previous_outcomes_are_escaped() -> None:
+    outcome, _ = wave_page()
+    assert outcome.consistency is not None
+    source = outcome.consistency.sources[0]
+    source.check_result = HOSTILE
+    source.directories[0].path = HOSTILE
+    source.directories[0].different_files = 1
+    outcome.consistency.directories[0].path = HOSTILE
+    outcome.consistency.changes = Changes(previous_outcome=HOSTILE, since=HOSTILE)
+    outcome.rejected[0].values = {HOSTILE: HOSTILE}
+    outcome.started_at = HOSTILE
+    html = render(outcome)
+    page = Page()
+    page.feed(html)
+    assert not {"script", "img"} & set(page.tags)
+    assert not any(name.startswith("on") for name, _ in page.attributes)
+    assert html.count("&lt;script&gt;") >= 9
