@@ -13,6 +13,7 @@ from sms_export.adapters.logs import log_error
 from sms_export.adapters.sms import Download, SmsApi
 from sms_export.core import checkpoint, results
 from sms_export.core.batching import Batch
+from sms_export.core.changes import previous_record
 from sms_export.core.checkpoint import OUTCOME_FILENAME, RESULTS_STEM
 from sms_export.core.errors import CallFailed, SmsExportError
 from sms_export.core.models import BatchResult, Outcome
@@ -87,8 +88,22 @@ class Destination:
     def earlier_outcome(self) -> Outcome | None:
         """The outcome an earlier run stored here, if the listing saw one."""
         key = f"{self.folder}/{OUTCOME_FILENAME}"
-        if key not in self.earlier:
+        return self._outcome(key) if key in self.earlier else None
+
+    def previous_run(self, lineage: str) -> tuple[Outcome, str] | None:
+        """The outcome of the previous run of the same input (another revision of the
+        object, the previous discovery), and where it is: one listing, one read."""
+        try:
+            stored = self.exports.existing(lineage)
+        except CallFailed as error:
+            log_error(f"Cannot see earlier runs, so no change is shown: {error}", self.secrets)
             return None
+        modified = {key: found.modified for key, found in stored.items()}
+        key = previous_record(modified, lineage, self.folder, OUTCOME_FILENAME)
+        outcome = self._outcome(key) if key else None
+        return (outcome, stored[key].uri) if outcome and key else None
+
+    def _outcome(self, key: str) -> Outcome | None:
         try:
             with self.exports.open(key) as stored:
                 return Outcome.model_validate_json(stored.stream.read())

@@ -23,7 +23,10 @@ from sms_export.adapters.logs import log_error, log_line
 from sms_export.clients import Clients, metrics_for, topic_for
 from sms_export.core import checkpoint
 from sms_export.core.batching import unique
+from sms_export.core.changes import compare
 from sms_export.core.checkpoint import OUTCOME_FILENAME, REJECTS_FILENAME, REPORT_FILENAME, Span
+from sms_export.core.differing import FILENAME as DIFFERING
+from sms_export.core.differing import differing_csv
 from sms_export.core.documents import complete
 from sms_export.core.errors import ConfigurationError, SmsExportError
 from sms_export.core.models import (
@@ -46,7 +49,7 @@ from sms_export.core.outcome import (
 from sms_export.core.page import render as render_page
 from sms_export.core.ports import BucketExports, ExportStore, Publisher, StoredExport, Topic
 from sms_export.core.redaction import redacted
-from sms_export.core.rejects import CONTENT_TYPE as REJECTS_CONTENT_TYPE
+from sms_export.core.rejects import CONTENT_TYPE as CSV
 from sms_export.core.rejects import rejects_csv
 from sms_export.core.triggers import Input
 from sms_export.core.validation import check_rows
@@ -137,13 +140,18 @@ class Flow:
         rejects = None
         if checked.rejected:
             content = rejects_csv(checked.rejected)
-            rejects = destination.keep(REJECTS_FILENAME, [content], REJECTS_CONTENT_TYPE)
+            rejects = destination.keep(REJECTS_FILENAME, [content], CSV)
         refusal = strict_refusal(settings, len(checked.rejected))
         if refusal is None:
             results, consistency = self.export_rows(triples, clients, destination)
         else:
             results, consistency = [], None
         merged, not_merged = destination.merge(results)
+        if consistency is not None and reading.compared:
+            lineage = folder.rpartition("/")[0] + "/"
+            consistency = compare(consistency, *(destination.previous_run(lineage) or (None, None)))
+        differing = differing_csv(consistency) if consistency else None
+        differing_uri = destination.keep(DIFFERING, [differing], CSV) if differing else None
         return summarise(
             subject,
             valid=len(checked.valid),
@@ -156,6 +164,7 @@ class Flow:
             results=merged,
             results_reason=not_merged,
             rejects_report=rejects,
+            differing=differing_uri,
         )
 
     def export_rows(

@@ -39,6 +39,9 @@ class Opened:
     tally: Tally
     # Why an input with no rows at all is nothing to report as a failure (discovery).
     ignored_when_empty: str | None = None
+    # Whether each run is compared with the previous one: the runs of an object's other
+    # revisions, or of earlier discoveries, are the identity's siblings.
+    compared: bool = False
 
 
 @contextmanager
@@ -67,7 +70,9 @@ def opened(
                 rows = read_rows(
                     stored.stream, key, content_type=stored.content_type, limits=limits, tally=tally
                 )
-                yield Opened(rows, (bucket, key, stored.revision or ""), tally)
+                identity = (bucket, key, stored.revision or "")
+                # (Without a revision, the identity has no siblings to compare with.)
+                yield Opened(rows, identity, tally, compared=bool(stored.revision))
         case DiscoveryInput(filters=filters):
             chosen = filters if filters is not None else (settings.discover_filters or {})
             found = discovered(clients, chosen, RetryPolicy.from_settings(settings))
@@ -76,6 +81,7 @@ def opened(
                 ("discovery", carrier),
                 tally,
                 "discovery found no source with consistency results",
+                compared=True,
             )
 
 

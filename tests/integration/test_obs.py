@@ -172,5 +172,8 @@ def test_listing_returns_every_key_and_size(obs: EmulatorServer, monkeypatch: An
     for number in range(8):
         obs.backend.put_obs_object(BUCKET, f"out/f-{number}.csv", b"x" * number)
     obs.backend.put_obs_object(BUCKET, "other/g.csv", b"y")
-    assert storage().list(BUCKET, "out/") == {f"out/f-{n}.csv": n for n in range(8)}
+    listed = storage().list(BUCKET, "out/")
+    assert {key: found.size for key, found in listed.items()} == {
+        f"out/f-{n}.csv": n for n in range(8)
+    }
     assert storage().list(BUCKET, "none/") == {}

@@ -293,7 +293,7 @@ def test_the_report_renders_in_chromium_as_a_person_reads_it(
     assert "sources that differ" in seen.text
     differing = sum(v == "inconsistent" for v in expected_verdicts(rows).values())
     assert seen.text[seen.text.index("sources that differ") - 1] == str(differing)
-    assert "Sources, the worst first" in seen.text
+    assert f"Sources that differ ({differing})" in seen.text  # the differing first
     assert outcome["status"] in seen.text
 
     phone = headless(page, "--screenshot=phone.png", "--window-size=390,844", cwd=tmp_path)

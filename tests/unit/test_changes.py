@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from sms_export.core.changes import compare, newly_inconsistent
+from sms_export.core.changes import compare, newly_inconsistent, previous_record
 from sms_export.core.models import Changes, Outcome, SourceVerdict, Verdict
 from sms_export.core.verdicts import summarise
 
@@ -136,3 +136,20 @@ def test_an_outcome_stored_before_these_keys_still_reads_and_compares() -> None:
     previous = Outcome.model_validate_json(json.dumps(old))
     compared = compare(summarise([source(1, "consistent")]), previous, URI)
     assert compared.changes == Changes(since=None, previous_outcome=URI, fixed=1)
+
+
+def test_the_previous_record_is_the_newest_of_another_revision_of_the_same_key() -> None:
+    lineage, folder = "out/in-bucket/wave.csv/", "out/in-bucket/wave.csv/rev-3"
+    stored = {
+        "out/in-bucket/wave.csv/rev-1/outcome.json": 100.0,
+        "out/in-bucket/wave.csv/rev-2/outcome.json": 200.0,
+        "out/in-bucket/wave.csv/rev-2/batch-1-2.csv": 300.0,  # not a record
+        "out/in-bucket/wave.csv/rev-3/outcome.json": 400.0,  # this run's own, from a retry
+        "out/in-bucket/wave.csv/x/rev-9/outcome.json": 500.0,  # another object, deeper
+        "out/in-bucket/wave.csv.old/rev-1/outcome.json": 600.0,  # another key
+    }
+    found = previous_record(stored, lineage, folder, "outcome.json")
+    assert found == "out/in-bucket/wave.csv/rev-2/outcome.json"
+    assert previous_record({}, lineage, folder, "outcome.json") is None
+    only_own = {"out/in-bucket/wave.csv/rev-3/outcome.json": 1.0}
+    assert previous_record(only_own, lineage, folder, "outcome.json") is None

@@ -29,10 +29,12 @@ class FolderExports:
         if not folder.is_dir():
             return {}
         return {
-            key: StoredExport(path.resolve().as_uri(), path.stat().st_size, "", None, key=key)
-            for path in folder.iterdir()
+            key: StoredExport(
+                path.resolve().as_uri(), found.st_size, "", None, key=key, modified=found.st_mtime
+            )
+            for path in folder.rglob("*")
             if path.is_file() and not path.name.startswith(".")
-            for key in [path.relative_to(self.directory).as_posix()]
+            for key, found in [(path.relative_to(self.directory).as_posix(), path.stat())]
         }
 
     def put(

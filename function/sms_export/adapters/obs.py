@@ -16,8 +16,9 @@ from typing import Any
 
 from sms_export.adapters.huaweisdk import build_client
 from sms_export.adapters.storage_faults import failed, may_clear_up, unreadable
+from sms_export.core import times
 from sms_export.core.models import CHUNK_SIZE, HuaweiCredentials
-from sms_export.core.ports import StoredExport, StoredObject
+from sms_export.core.ports import Listed, StoredExport, StoredObject
 
 LIST_PAGE = 1000  # ListObjects' most
 _XML_CODE = re.compile(r"<Code>([^<]+)</Code>")
@@ -112,11 +113,12 @@ class ObsStorage:
             raise _failed("StorageWriteFailed", f"Cannot store {uri}", error) from None
         return StoredExport(uri, size, content_type, filename)
 
-    def list(self, bucket: str, prefix: str) -> dict[str, int]:
-        """Every key under `prefix` and its size: ListObjects pages, by marker."""
+    def list(self, bucket: str, prefix: str) -> dict[str, Listed]:
+        """Every key under `prefix`, its size and when it was stored: ListObjects pages, by
+        marker."""
         from huaweicloudsdkobs.v1 import ListObjectsRequest
 
-        found: dict[str, int] = {}
+        found: dict[str, Listed] = {}
         marker = None
         while True:
             request = ListObjectsRequest(
@@ -129,7 +131,9 @@ class ObsStorage:
                 raise _failed("StorageListFailed", where, error) from None
             contents = page.contents or []
             for item in contents:
-                found[item.key] = int(item.size or 0)
+                modified = times.parse_iso(item.last_modified)
+                stamp = modified.timestamp() if modified else None
+                found[item.key] = Listed(int(item.size or 0), stamp)
             if not page.is_truncated or not contents:
                 return found
             marker = page.next_marker or contents[-1].key

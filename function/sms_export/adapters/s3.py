@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from sms_export.adapters.storage_faults import failed, may_clear_up, unreadable
 from sms_export.core.models import CHUNK_SIZE
-from sms_export.core.ports import ChunkReader, StoredExport, StoredObject
+from sms_export.core.ports import ChunkReader, Listed, StoredExport, StoredObject
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -92,8 +92,8 @@ class S3Storage:
         revision = response.get("VersionId") or response.get("ETag", "").strip('"') or None
         return StoredObject.streamed(chunks(), response.get("ContentType"), revision)
 
-    def list(self, bucket: str, prefix: str) -> dict[str, int]:
-        """Every key under `prefix` and its size."""
+    def list(self, bucket: str, prefix: str) -> dict[str, Listed]:
+        """Every key under `prefix`, its size and when it was stored."""
         from botocore.exceptions import BotoCoreError, ClientError
 
         try:
@@ -101,7 +101,9 @@ class S3Storage:
                 Bucket=bucket, Prefix=prefix
             )
             return {
-                item["Key"]: item["Size"] for page in pages for item in page.get("Contents", [])
+                item["Key"]: Listed(item["Size"], item["LastModified"].timestamp())
+                for page in pages
+                for item in page.get("Contents", [])
             }
         except (ClientError, BotoCoreError) as error:
             raise _failed(

@@ -10,6 +10,8 @@ every source `new`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from sms_export.core.models import Changes, ConsistencySummary, Outcome, SourceVerdict, Verdict
 
 
@@ -52,3 +54,21 @@ def newly_inconsistent(source: SourceVerdict) -> bool:
 
 def _key(source: SourceVerdict) -> tuple[str, str]:
     return (source.task_id, source.source_id)
+
+
+def previous_record(
+    stored: Mapping[str, float | None], lineage: str, folder: str, filename: str
+) -> str | None:
+    """The key of the previous run's record among `stored` (keys, and when each was
+    stored): the newest `filename` in a sibling of `folder` under `lineage` (another
+    revision of the same object, another discovery run); None if there is none."""
+    own = folder.rstrip("/") + "/"
+    candidates = [
+        (modified or 0.0, key)
+        for key, modified in stored.items()
+        if key.startswith(lineage)
+        and not key.startswith(own)
+        and key[len(lineage) :].count("/") == 1
+        and key.endswith("/" + filename)
+    ]
+    return max(candidates)[1] if candidates else None

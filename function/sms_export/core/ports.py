@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any, BinaryIO, Protocol
+from typing import Any, BinaryIO, NamedTuple, Protocol
 
 from sms_export.core.models import CHUNK_SIZE, Notification, Outcome
 
@@ -19,6 +19,14 @@ class StoredExport:
     filename: str | None
     request_id: str | None = None  # of the export call that produced the file
     key: str | None = None  # where it is in its export store
+    modified: float | None = None  # when it was stored, in seconds since 1970 (listings)
+
+
+class Listed(NamedTuple):
+    """One object of a listing."""
+
+    size: int
+    modified: float | None  # seconds since 1970
 
 
 class ExportStore(Protocol):
@@ -54,7 +62,7 @@ class Storage(Protocol):
         filename: str | None,
     ) -> StoredExport: ...
 
-    def list(self, bucket: str, prefix: str) -> dict[str, int]: ...
+    def list(self, bucket: str, prefix: str) -> dict[str, Listed]: ...
 
 
 class ChunkReader(io.RawIOBase):
@@ -133,6 +141,8 @@ class BucketExports:
 
     def existing(self, prefix: str) -> dict[str, StoredExport]:
         return {
-            key: StoredExport(self.storage.uri(self.bucket, key), size, "", None, key=key)
-            for key, size in self.storage.list(self.bucket, prefix).items()
+            key: StoredExport(
+                self.storage.uri(self.bucket, key), size, "", None, key=key, modified=modified
+            )
+            for key, (size, modified) in self.storage.list(self.bucket, prefix).items()
         }
