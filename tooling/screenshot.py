@@ -20,7 +20,7 @@ TARGET = ROOT / "docs" / "report-sample.png"
 def main() -> int:
     import index
     from emulator import DEMO_ACCESS_KEY, DEMO_SECRET_KEY, EmulatorServer, SmsBackend
-    from emulator.models import check_of
+    from emulator.sms.models import check_of
     from localrun.contexts import LambdaContext
 
     browser = shutil.which("chromium")

@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 
 import index
-from emulator import EmulatorServer
-from emulator.models import Fault, check_of, differing_files
+from emulator import EmulatorServer, Fault
+from emulator.sms.models import check_of, differing_files
 from localrun.contexts import FunctionGraphContext, LambdaContext
 from tests.support import Aws, csv_text, parse_export, triples
 
