@@ -240,7 +240,10 @@ class SmsService:
     # -- actions ---------------------------------------------------------------------------
     def export(self, headers: Mapping[str, str], body: bytes) -> ExportFile:
         """ExportConsistencyResults: validate like the service, then answer with the file."""
-        return export_file_for(self._parse_export_body(headers, body), self._task_differs)
+        items = self._parse_export_body(headers, body)
+        with self._lock:
+            newest = {task_id: self._newest_check(task_id) for task_id, _, _ in items}
+        return export_file_for(items, lambda task_id: differs(newest[task_id] or {}))
 
     def record_export(
         self, request_id: str, access_key: str, headers: Mapping[str, str], body: bytes, status: int
@@ -280,16 +283,18 @@ class SmsService:
 
     # -- internals -------------------------------------------------------------------------
     def _checks_of(self, task_id: str) -> list[dict[str, Any]]:
-        registered = {(source["current_task"] or {}).get("id"): source for source in self.sources}
-        if task_id in registered and not registered[task_id]["is_consistency_result_exist"]:
-            return []
-        return self.checks.get(task_id) or [check_of(task_id)]
+        """Under the lock."""
+        without_results = any(
+            (source["current_task"] or {}).get("id") == task_id
+            and not source["is_consistency_result_exist"]
+            for source in self.sources
+        )
+        return [] if without_results else self.checks.get(task_id) or [check_of(task_id)]
 
-    def _task_differs(self, task_id: str) -> bool:
-        with self._lock:
-            checks = self._checks_of(task_id)
-        newest = max(checks, key=lambda check: check.get("finished_time") or 0, default=None)
-        return newest is not None and differs(newest)
+    def _newest_check(self, task_id: str) -> dict[str, Any] | None:
+        """Under the lock."""
+        checks = self._checks_of(task_id)
+        return max(checks, key=lambda check: check.get("finished_time") or 0, default=None)
 
     def _parse_export_body(self, headers: Mapping[str, str], body: bytes) -> tuple[Item, ...]:
         if not headers.get("content-type", "").startswith("application/json"):
