@@ -26,7 +26,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from emulator import EmulatorServer, Fault, SmsBackend
-from emulator.models import export_file_for
+from emulator.sms.models import export_file_for
 from sms_export.adapters.platform import Invocation
 from sms_export.core import checkpoint
 from sms_export.core.models import Outcome, Triple

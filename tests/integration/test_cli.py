@@ -260,7 +260,7 @@ def test_export_shows_a_live_progress_bar_on_a_terminal(
 def test_export_ends_with_the_verdicts_and_report_renders_a_stored_outcome(
     emulator: EmulatorServer, tmp_path: Path
 ) -> None:
-    from emulator.models import differing_files
+    from emulator.sms.models import differing_files
 
     rows = triples(8)
     source = tmp_path / "wave-3.csv"

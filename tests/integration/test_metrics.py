@@ -11,8 +11,7 @@ from typing import Any
 import pytest
 
 import index
-from emulator import EmulatorServer
-from emulator.models import Fault
+from emulator import EmulatorServer, Fault
 from localrun.contexts import FunctionGraphContext, LambdaContext
 from sms_export.core.errors import ConfigurationError
 from sms_export.settings import Settings

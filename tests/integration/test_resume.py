@@ -13,7 +13,7 @@ import pytest
 
 import index
 from emulator import EmulatorServer, Fault
-from emulator.models import export_file_for
+from emulator.sms.models import export_file_for
 from localrun.contexts import LambdaContext
 from sms_export.core import checkpoint
 from sms_export.core.errors import RetryLater

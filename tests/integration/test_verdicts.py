@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 
 import index
-from emulator import EmulatorServer
-from emulator.models import Fault, check_of, differing_files
+from emulator import Directory, EmulatorServer, Fault
+from emulator.sms.models import check_of, differing_files
 from localrun.contexts import FunctionGraphContext, LambdaContext
 from tests.support import Aws, csv_text, parse_export, triples
 
@@ -69,6 +69,25 @@ def test_every_exported_source_gets_the_verdict_of_its_newest_check(
     assert (first["extra_files"], first["checked_at"]) == (4, "2026-02-02T02:40:00Z")
     assert sorted(emulator.backend.lookups) == sorted(row[0] for row in rows)  # one per task
     assert outcome["status"] == "succeeded"
+
+
+def test_a_check_scripted_between_two_runs_changes_the_sources_verdict(
+    emulator: EmulatorServer, out: Path
+) -> None:
+    """Inconsistent in the first run (files missing in one directory), fixed in the second."""
+    rows = [row for row in triples(12) if not differing_files(row[0])][:2]
+    broken = [Directory("/", 1020), Directory("/data", 300, missing=2)]
+    emulator.backend.sms.set_check(rows[0][0], broken)
+    first = index.handler(direct(rows), LambdaContext())
+    emulator.backend.sms.set_check(rows[0][0], [Directory("/", 1020), Directory("/data", 300)])
+    second = index.handler(direct(rows), LambdaContext())
+
+    def verdicts(outcome: dict[str, Any]) -> dict[str, tuple[str, int]]:
+        sources = outcome["consistency"]["sources"]
+        return {s["source_name"]: (s["verdict"], s["missing_files"]) for s in sources}
+
+    assert verdicts(first) == {rows[0][2]: ("inconsistent", 2), rows[1][2]: ("consistent", 0)}
+    assert verdicts(second) == {rows[0][2]: ("consistent", 0), rows[1][2]: ("consistent", 0)}
 
 
 def test_a_failing_lookup_leaves_its_source_unknown_and_the_export_whole(

@@ -22,8 +22,5 @@ class SignatureRejected(Exception):
     error_msg: str
     access_key: str | None = None
 
-    def as_api_error(self) -> ApiError:
-        return ApiError(401, self.error_code, self.error_msg)
-
 
 NO_SUCH_API = ApiError(404, "APIGW.0101", "The API does not exist or has not been published")

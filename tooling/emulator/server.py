@@ -1,38 +1,30 @@
-"""The emulator as a running HTTP server on 127.0.0.1, and the dispatcher: route, check the
-signature like the gateway, apply the scripted faults (all of them, here and only here),
-call the action, record the call, answer."""
+"""The emulator as a running HTTP server on 127.0.0.1: HTTP in and out, nothing else. What
+a request meets is the gateway's (gateway.py); what it gets, the service's."""
 
 from __future__ import annotations
 
 import sys
 import threading
-import time
 import uuid
-from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import ClassVar
 from urllib.parse import urlsplit
 
-from emulator import obs_signing
-from emulator.exceptions import NO_SUCH_API, ApiError, SignatureRejected
-from emulator.models import EXPORT_ACTION, Fault, SmsBackend
-from emulator.responses import Answer, Call, ObsResponse, json_answer, obs_error
-from emulator.signing import SignedRequest, verify
-from emulator.urls import route
-
-
-def error_answer(request_id: str, error: ApiError) -> Answer:
-    return json_answer(
-        {"error_code": error.error_code, "error_msg": error.error_msg, "request_id": request_id},
-        error.status,
-    )
+from emulator.backend import SmsBackend
+from emulator.core import Answer, ServiceResponse
+from emulator.exceptions import NO_SUCH_API
+from emulator.gateway import Gateway
+from emulator.signing import SignedRequest
+from emulator.urls import Router
 
 
 class Dispatcher(BaseHTTPRequestHandler):
-    """One instance per request; `backend` is set on the subclass the server creates."""
+    """One instance per request; `gateway` and `router` are set on the subclass the server
+    creates."""
 
-    backend: ClassVar[SmsBackend]
+    gateway: ClassVar[Gateway]
+    router: ClassVar[Router]
     protocol_version = "HTTP/1.1"
     # Headers and body go out as separate writes: without this, Nagle's algorithm and the
     # client's delayed ACK add 40 ms to every answer.
@@ -40,7 +32,7 @@ class Dispatcher(BaseHTTPRequestHandler):
     server_version = "sms-emulator"
 
     def log_message(self, format: str, *args: object) -> None:
-        """Keep test output clean: the backend records what matters."""
+        """Keep test output clean: the backends record what matters."""
 
     def do_GET(self) -> None:
         self._dispatch()
@@ -63,94 +55,17 @@ class Dispatcher(BaseHTTPRequestHandler):
             body=self.rfile.read(length) if length else b"",
         )
         # A proxied request names its host in the URL; a direct one in its Host header.
-        found = route(self.command, url.netloc or self.headers.get("Host", ""), url.path)
+        found = self.router.route(
+            self.command, url.netloc or self.headers.get("Host", ""), url.path
+        )
         if found is None:
-            self._send(request_id, error_answer(request_id, NO_SUCH_API))
+            self._send(request_id, ServiceResponse().error(request_id, NO_SUCH_API))
             return
-        service, action, params = found
-        obs = service is ObsResponse
-        errors = obs_error if obs else error_answer
-        backend = self.backend
-        backend.enter()
-        try:
-            try:
-                access_key = (
-                    self._authenticate_obs(request, params["bucket"])
-                    if obs
-                    else self._authenticate(request)
-                )
-            except ApiError as error:
-                backend.record_answer(action, error.status)
-                self._send(request_id, errors(request_id, error))
-                return
-            call = Call(request_id, access_key, request, params)
-            answer, fault = self._answer(
-                call, action, getattr(service(backend), action), errors, gateway=not obs
-            )
-            backend.record_answer(action, 0 if answer is None else answer.status)
-            if answer is None:
-                self.close_connection = True  # a dropped connection: no answer at all
-                return
-            if action == EXPORT_ACTION:
-                backend.record_export(
-                    request_id, access_key, request.headers, request.body, answer.status
-                )
-            self._send(request_id, answer, cut=fault is not None and fault.kind == "cut")
-        finally:
-            backend.leave()
-
-    def _authenticate_obs(self, request: SignedRequest, bucket: str) -> str:
-        backend = self.backend
-        with backend._lock:
-            backend.obs_requests.append(
-                {"method": request.method, "bucket": bucket, "path": request.path,
-                 "query": request.query, "headers": dict(request.headers)}
-            )  # fmt: skip
-        try:
-            return obs_signing.verify(request, bucket, backend.credentials)
-        except SignatureRejected as rejection:
-            backend.auth_failures.append(rejection)
-            raise ApiError(403, rejection.error_code, rejection.error_msg) from None
-
-    def _authenticate(self, request: SignedRequest) -> str:
-        backend = self.backend
-        try:
-            access_key = verify(request, backend.credentials)
-            backend.check_not_locked(access_key)
-        except SignatureRejected as rejection:
-            backend.record_auth(rejection.access_key, rejection)
-            raise rejection.as_api_error() from None
-        backend.record_auth(access_key, None)
-        return access_key
-
-    def _answer(
-        self,
-        call: Call,
-        name: str,
-        action: Callable[[Call], Answer],
-        errors: Callable[[str, ApiError], Answer],
-        gateway: bool,
-    ) -> tuple[Answer | None, Fault | None]:
-        """Every fault is applied here: the gateway's quota (on APIs behind the gateway,
-        `gateway`), latency, drops, hangs and error answers before the action, cut
-        downloads on the way out. A throttled call is answered at once, as the gateway
-        does: it never reaches the service, so it costs none of the service's latency."""
-        backend = self.backend
-        fault = backend.admit(name) if gateway else None
-        if fault is None:
-            fault = backend.next_fault(call.request.body, call.params.get("task_id"), name)
-        if backend.latency and not (fault is not None and fault.from_gateway):
-            time.sleep(backend.latency)
-        if fault is not None and fault.kind == "drop":
-            return None, fault
-        if fault is not None and fault.kind == "hang":
-            time.sleep(fault.seconds)
-        try:
-            if fault is not None and fault.kind == "status":
-                raise ApiError(fault.status, fault.error_code, fault.error_msg)
-            return action(call), fault
-        except ApiError as error:
-            return errors(call.request_id, error), fault
+        passage = self.gateway.serve(request_id, request, found.service, found.action, found.params)
+        if passage.answer is None:
+            self.close_connection = True  # a dropped connection: no answer at all
+            return
+        self._send(request_id, passage.answer, cut=passage.cut)
 
     def _send(self, request_id: str, answer: Answer, cut: bool = False) -> None:
         self.send_response(answer.status)
@@ -184,7 +99,11 @@ class EmulatorServer:
 
     def __init__(self, backend: SmsBackend | None = None, port: int = 0) -> None:
         self.backend = backend or SmsBackend()
-        handler = type("BoundDispatcher", (Dispatcher,), {"backend": self.backend})
+        handler = type(
+            "BoundDispatcher",
+            (Dispatcher,),
+            {"gateway": self.backend.gateway, "router": Router(self.backend.services())},
+        )
         self._server = _QuietServer(("127.0.0.1", port), handler)
         self._thread = threading.Thread(
             target=self._server.serve_forever, args=(0.05,), daemon=True, name="sms-emulator"
