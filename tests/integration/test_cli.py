@@ -394,3 +394,9 @@ def test_fail_on_rejected_sets_rejected_rows_apart(
         "export", str(FIXTURES / "tasks.xlsx"), "--out", str(tmp_path), "--fail-on", "rejected"
     )
     assert result.returncode == 7, result.stdout
+    lines = result.stderr.splitlines()
+    progress = [i for i, line in enumerate(lines) if line.startswith("tasks.xlsx: ")]
+    logged = [i for i, line in enumerate(lines) if line.startswith("{")]
+    assert progress
+    assert logged
+    assert max(progress) < min(logged)  # the function's log lines never split the progress

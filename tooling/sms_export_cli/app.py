@@ -176,6 +176,8 @@ def export(
 
     outcomes = []
     for path in files:
+        # The function's JSON log lines, held back so that they never split the progress
+        # lines; on a terminal they are left out: the summary table says what they say.
         function_log = io.StringIO()
         with Watch(path.name, log) as watch, contextlib.redirect_stdout(function_log):
             outcomes.append((path, export_file(path, settings, watch)))
