@@ -1,4 +1,5 @@
-"""The `sms-export` command, driven through its installed console script."""
+"""The `sms-export` command, driven through its installed console script (else, in an
+environment where the project is not installed, `python -m sms_export_cli`)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import csv
 import io
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -20,13 +22,22 @@ from sms_export.core.models import HuaweiCredentials, Triple
 from sms_export.settings import Settings
 from tests.support import EVENTS, FIXTURES, csv_text, triples
 
-SMS_EXPORT = Path(sys.executable).parent / "sms-export"
+INSTALLED = Path(sys.executable).parent / "sms-export"
+ROOT = Path(__file__).resolve().parents[2]
+SMS_EXPORT = [str(INSTALLED)] if INSTALLED.exists() else [sys.executable, "-m", "sms_export_cli"]
+
+
+@pytest.fixture(autouse=True)
+def importable(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where the command is not installed, its packages are found from the checkout."""
+    if not INSTALLED.exists():
+        monkeypatch.setenv("PYTHONPATH", f"{ROOT / 'function'}:{ROOT / 'tooling'}")
 
 
 def run(*arguments: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     environment = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1"}
     return subprocess.run(
-        [str(SMS_EXPORT), *arguments],
+        [*SMS_EXPORT, *arguments],
         capture_output=True,
         text=True,
         check=False,
@@ -84,7 +95,7 @@ def test_validate_needs_no_credentials(tmp_path: Path) -> None:
         k: v for k, v in os.environ.items() if "SDK" not in k and not k.startswith("AWS_")
     }
     result = subprocess.run(
-        [str(SMS_EXPORT), "validate", str(FIXTURES / "utf8.csv")],
+        [*SMS_EXPORT, "validate", str(FIXTURES / "utf8.csv")],
         capture_output=True,
         text=True,
         check=False,
@@ -136,7 +147,7 @@ def test_export_dry_run_needs_no_keys_and_calls_nothing(
 ) -> None:
     environment = {k: v for k, v in os.environ.items() if not k.startswith("CLOUD_SDK")}
     result = subprocess.run(
-        [str(SMS_EXPORT), "export", str(FIXTURES / "tasks.xlsx"), "--dry-run"],
+        [*SMS_EXPORT, "export", str(FIXTURES / "tasks.xlsx"), "--dry-run"],
         capture_output=True,
         text=True,
         check=False,
@@ -154,7 +165,7 @@ def test_invoke_runs_the_handler_with_a_functiongraph_context(
     environment_for_the_function = {"EXPORT_DIR": str(tmp_path)}
     result = subprocess.run(
         [
-            str(SMS_EXPORT),
+            *SMS_EXPORT,
             "invoke",
             str(EVENTS / "direct.json"),
             "--platform",
@@ -179,7 +190,7 @@ def test_invoke_exits_3_when_the_platform_would_retry(
 ) -> None:
     emulator.backend.inject(Fault.server_error(503), Fault.server_error(503))
     result = subprocess.run(
-        [str(SMS_EXPORT), "invoke", str(EVENTS / "direct.json")],
+        [*SMS_EXPORT, "invoke", str(EVENTS / "direct.json")],
         capture_output=True,
         text=True,
         check=False,
@@ -192,7 +203,7 @@ def test_invoke_exits_3_when_the_platform_would_retry(
 
 def test_the_emulator_command_serves_signed_calls_until_stopped() -> None:
     process = subprocess.Popen(
-        [str(SMS_EXPORT), "emulator", "--latency", "10"], stdout=subprocess.PIPE, text=True
+        [*SMS_EXPORT, "emulator", "--latency", "10"], stdout=subprocess.PIPE, text=True
     )
     try:
         assert process.stdout is not None
@@ -241,7 +252,7 @@ def test_export_shows_a_live_progress_bar_on_a_terminal(
 ) -> None:
     source = tmp_path / "wave-2.csv"
     source.write_text(csv_text(triples(300)))
-    command = f"{SMS_EXPORT} export {source} --out {tmp_path / 'out'}"
+    command = f"{shlex.join(SMS_EXPORT)} export {source} --out {tmp_path / 'out'}"
     result = subprocess.run(
         [str(shutil.which("script")), "-qec", command, "/dev/null"],
         capture_output=True,
@@ -293,3 +304,99 @@ def test_export_ends_with_the_verdicts_and_report_renders_a_stored_outcome(
     refused = run("report", str(broken))
     assert refused.returncode == 2
     assert "is not a stored outcome" in refused.stderr
+
+
+# -- what a newcomer meets first: validate says what it saw, --version, clean JSON -------------
+
+
+def test_validate_fails_a_header_only_file_as_export_would(
+    emulator: EmulatorServer, tmp_path: Path
+) -> None:
+    header_only = tmp_path / "wave-0.csv"
+    header_only.write_text("task_id;source_id;source_name\n")
+    checked = run("validate", str(header_only))
+    assert checked.returncode == 2
+    assert "wave-0.csv holds no rows to export. (NoRows)" in checked.stdout
+    assert "read as CSV, UTF-8, semicolon-separated; header on row 1" in checked.stdout
+    exported = run("export", str(header_only), "--out", str(tmp_path / "out"))
+    assert "NoRows: wave-0.csv holds no rows to export." in exported.stdout
+
+
+def test_validate_says_how_it_read_each_file() -> None:
+    result = run("validate", "--json", str(FIXTURES / "gbk.csv"), str(FIXTURES / "headerless.csv"))
+    gbk, headerless = json.loads(result.stdout)
+    assert gbk["detected"] == {
+        "format": "csv",
+        "encoding": "gb18030",
+        "separator": ",",
+        "header_row": 1,
+        "columns": {"task_id": 0, "source_id": 1, "source_name": 2},
+    }
+    assert headerless["detected"]["header_row"] is None
+    shown = run("validate", str(FIXTURES / "gbk.csv")).stdout
+    assert "GB18030 (GBK), comma-separated; header on row 1: task_id = '任务ID'" in shown
+
+
+def test_a_title_above_the_header_gets_a_hint(tmp_path: Path) -> None:
+    titled = tmp_path / "wave-4.csv"
+    titled.write_text("Wave 4, March\n" + csv_text(triples(2)))
+    result = run("validate", str(titled))
+    assert result.returncode == 2
+    assert "Row 1 looks like a title: the header seems to be on row 2" in result.stdout
+
+
+def test_version_prints_the_packages_version() -> None:
+    result = run("--version")
+    assert result.returncode == 0
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    assert f'version = "{result.stdout.split()[-1]}"' in pyproject
+    assert result.stdout.startswith("sms-export ")
+
+
+def test_discover_as_json_prints_the_json_alone(emulator: EmulatorServer) -> None:
+    emulator.backend.add_source("src-1", "web-01", "task-1", state="finished")
+    result = run("discover", "--json")
+    assert result.returncode == 0, result.stderr
+    assert [row["source_name"] for row in json.loads(result.stdout)] == ["web-01"]
+
+
+# -- --fail-on: one exit code per outcome --------------------------------------------------------
+
+
+@pytest.mark.usefixtures("verdicts")
+def test_fail_on_gives_the_code_of_what_the_export_found(
+    emulator: EmulatorServer, tmp_path: Path
+) -> None:
+    from emulator.sms.models import differing_files
+
+    rows = triples(8)
+    assert any(differing_files(task) for task, _, _ in rows)  # else nothing to gate on
+    source = tmp_path / "wave-5.csv"
+    source.write_text(csv_text(rows))
+    out = str(tmp_path / "out")
+    assert run("export", str(source), "--out", out).returncode == 0
+    assert run("export", str(source), "--out", out, "--fail-on", "unknown").returncode == 0
+    gated = run("export", str(source), "--out", out, "--fail-on", "unknown,inconsistent")
+    assert gated.returncode == 5, gated.stderr
+
+    (stored,) = (tmp_path / "out").rglob("outcome.json")
+    assert run("report", str(stored), "--fail-on", "inconsistent").returncode == 5
+    assert run("report", str(stored), "--fail-on", "rejected").returncode == 0
+    wrong = run("report", str(stored), "--fail-on", "differ")
+    assert wrong.returncode == 2
+    assert "not a --fail-on condition: differ" in wrong.stderr
+
+
+def test_fail_on_rejected_sets_rejected_rows_apart(
+    emulator: EmulatorServer, tmp_path: Path
+) -> None:
+    result = run(
+        "export", str(FIXTURES / "tasks.xlsx"), "--out", str(tmp_path), "--fail-on", "rejected"
+    )
+    assert result.returncode == 7, result.stdout
+    lines = result.stderr.splitlines()
+    progress = [i for i, line in enumerate(lines) if line.startswith("tasks.xlsx: ")]
+    logged = [i for i, line in enumerate(lines) if line.startswith("{")]
+    assert progress
+    assert logged
+    assert max(progress) < min(logged)  # the function's log lines never split the progress

@@ -314,3 +314,70 @@ def test_unicode_line_separators_inside_a_value_do_not_split_the_row() -> None:
     assert result.rejected == [
         (2, "source_name contains a control character (U+001C) at position 4")
     ]
+
+
+# -- what reading found out: the layout shown by `sms-export validate` -------------------------
+@pytest.mark.parametrize(
+    ("name", "encoding", "separator", "columns"),
+    [
+        ("gbk.csv", "gb18030", ",", {"task_id": 0, "source_id": 1, "source_name": 2}),
+        ("semicolon.csv", "utf-8", ";", {"task_id": 0, "source_id": 1, "source_name": 2}),
+        ("tab.tsv", "utf-8", "\t", {"task_id": 0, "source_id": 1, "source_name": 2}),
+        ("utf8-bom-crlf.csv", "utf-8-sig", ",", {"task_id": 0, "source_id": 1, "source_name": 2}),
+        ("headerless.csv", "utf-8", ",", {"task_id": 0, "source_id": 1, "source_name": 2}),
+    ],
+)
+def test_the_layout_says_how_a_csv_file_was_read(
+    name: str, encoding: str, separator: str, columns: dict[str, int]
+) -> None:
+    layout = read_fixture(name).tally.layout
+    assert (layout.format, layout.encoding, layout.separator) == ("csv", encoding, separator)
+    assert layout.columns == columns
+    assert layout.header_row == (None if name.startswith("headerless") else 1)
+
+
+def test_the_layout_names_the_header_cells_a_reordered_header_maps() -> None:
+    data = f"\n# exported by hand\nSource Name,Task-ID,source_id\nweb-01,{A[0]},{A[1]}\n"
+    layout = read(data.encode(), "wave.csv").tally.layout
+    assert layout.header_row == 3
+    assert layout.header == ["Source Name", "Task-ID", "source_id"]
+    assert layout.columns == {"task_id": 1, "source_id": 2, "source_name": 0}
+
+
+def test_the_layout_of_json_lines_gives_its_encoding_and_no_separator() -> None:
+    layout = read_fixture("rows.jsonl").tally.layout
+    assert (layout.format, layout.encoding, layout.separator) == ("jsonl", "utf-8", None)
+
+
+@pytest.mark.parametrize(
+    ("title", "header", "below"),
+    [
+        ("Wave 1 servers", "task_id,source_id,source_name", 2),
+        ("Wave 1; March", "task_id,source_id,source_name", 2),  # ';' taken from the title
+        ("Wave 1 servers\n\n", "task_id;source_id;source_name", 4),  # blank rows keep numbers
+        ("迁移批次 1,,", "任务ID,源端ID,源端名称", 2),
+    ],
+)
+def test_a_title_row_above_the_header_gets_a_hint(title: str, header: str, below: int) -> None:
+    data = f"{title}\n{header}\n{','.join(A)}\n".encode()
+    with pytest.raises(InputError) as raised:
+        read(data, "wave.csv")
+    assert raised.value.code == "MissingColumns"
+    assert raised.value.message.endswith(
+        f"Row 1 looks like a title: the header seems to be on row {below}; "
+        "remove the rows above it."
+    )
+
+
+def test_a_missing_column_with_no_header_below_gets_no_title_hint() -> None:
+    with pytest.raises(InputError) as raised:
+        read_fixture("missing-column.csv")
+    assert "title" not in raised.value.message
+
+
+def test_a_sheets_caption_above_the_header_gets_the_same_hint() -> None:
+    from tests.support import workbook_bytes
+
+    data = workbook_bytes(("Wave 1: 3 servers",), (), ("task_id", "source_id", "source_name"), A)
+    with pytest.raises(InputError, match="the header seems to be on row 3"):
+        read(data, "wave.xlsx")

@@ -1,4 +1,11 @@
-"""The `sms-export` command line: a thin layer over the function's own flow."""
+"""The `sms-export` command line: a thin layer over the function's public API
+(sms_export.api), which takes every file through the handler's own steps.
+
+Where output goes: what a command answers (tables, JSON, report paths) on stdout; progress,
+errors and the function's own log lines on stderr, never mixed in one line. On a terminal,
+progress is a live bar and the function's JSON log lines are left out (the summary table
+says what they say); elsewhere, a file's log lines follow its progress lines, after them.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +13,11 @@ import contextlib
 import io
 import json
 import os
+import re
 import sys
 import time
 from enum import Enum
+from importlib import metadata
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -18,7 +27,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from emulator import DEMO_ACCESS_KEY, DEMO_SECRET_KEY
-from sms_export_cli.reports import check_file, show, summary, valid_triples, verdicts
+from sms_export.settings import Settings
+from sms_export_cli import gates
+from sms_export_cli.reports import show, summary, validation_json, verdicts
 from sms_export_cli.watch import Watch
 
 app = typer.Typer(
@@ -30,9 +41,12 @@ app = typer.Typer(
 console = Console()
 log = Console(stderr=True)
 
-EXIT_INCOMPLETE = 1  # rows rejected, or not everything exported
-EXIT_UNUSABLE = 2  # a file or the configuration cannot be used at all
-EXIT_RETRY = 3  # invoke: the platform would retry the invocation
+PYPROJECT = Path(__file__).resolve().parents[2] / "pyproject.toml"
+FAIL_ON_HELP = (
+    "Exit with a code of its own when sources are inconsistent, unknown or newly "
+    "inconsistent since the previous run, or rows were rejected (comma-separated: "
+    "inconsistent,unknown,rejected,newly-inconsistent; the codes are in docs/command-line.md)."
+)
 
 
 class PlatformName(str, Enum):
@@ -40,19 +54,49 @@ class PlatformName(str, Enum):
     functiongraph = "functiongraph"
 
 
-def settings_or_exit(**overrides: str | None) -> Any:
-    from sms_export.core.errors import ConfigurationError
-    from sms_export.settings import Settings
+def settings_or_exit(**overrides: str | None) -> Settings:
+    from sms_export.api import ConfigurationError
 
     try:
         return Settings.load(overrides=overrides)
     except ConfigurationError as error:
         log.print(f"[bold red]✗[/] {escape(error.message)}")
-        raise typer.Exit(EXIT_UNUSABLE) from None
+        raise typer.Exit(gates.UNUSABLE) from None
+
+
+def fail_on_or_exit(text: str | None) -> frozenset[gates.FailOn]:
+    try:
+        return gates.parse_fail_on(text)
+    except ValueError as error:
+        log.print(f"[bold red]✗[/] {escape(str(error))}")
+        raise typer.Exit(gates.UNUSABLE) from None
+
+
+def package_version() -> str:
+    """The installed version, else (run from a checkout, not installed) the checkout's."""
+    try:
+        return metadata.version("sms-consistency-export")
+    except metadata.PackageNotFoundError:
+        text = PYPROJECT.read_text(encoding="utf-8") if PYPROJECT.exists() else ""
+        found = re.search(r'^version\s*=\s*"([^"]+)"', text, re.MULTILINE)
+        return found.group(1) if found else "unknown"
+
+
+def print_version(asked: bool) -> None:
+    if asked:
+        typer.echo(f"sms-export {package_version()}")
+        raise typer.Exit()
 
 
 @app.callback()
-def commands() -> None:
+def commands(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", help="Print the version and exit.", callback=print_version, is_eager=True
+        ),
+    ] = False,
+) -> None:
     """Export Huawei Cloud SMS consistency results, and check input files first."""
 
 
@@ -68,32 +112,33 @@ def validate(
         typer.Option(help="Also write the rejected rows to this CSV file, as the function would."),
     ] = None,
 ) -> None:
-    """Check input files as the function would, without credentials or any call.
+    """Check input files as the function would, without credentials or any call, and say
+    how each was read (format, encoding, separator, which column is which).
 
     Exits with 0 when every row is valid, 1 when rows are rejected, 2 when a file
-    cannot be used at all.
+    cannot be used at all (as an export of it would fail: no column, no row…).
 
     Example:
 
         sms-export validate wave-1.csv wave-2.xlsx --rejects rejected.csv
     """
-    from sms_export.core.readers import Limits
-    from sms_export.core.rejects import rejects_csv
+    from sms_export.api import rejects_csv, validate_file
 
     settings = settings_or_exit()
-    limits = Limits(settings.max_input_bytes, settings.max_rows)
-    reports = [check_file(path, limits, settings.id_format) for path in files]
+    checked = [validate_file(path, settings) for path in files]
     if as_json:
-        console.print_json(json.dumps([report.as_json() for report in reports], ensure_ascii=False))
+        typer.echo(
+            json.dumps([validation_json(each) for each in checked], ensure_ascii=False, indent=2)
+        )
     else:
-        for report in reports:
-            show(report, console)
+        for each in checked:
+            show(each, console)
     if rejects is not None:
-        rejects.write_bytes(rejects_csv(r for report in reports for r in report.rejected))
-    if any(report.error for report in reports):
-        raise typer.Exit(EXIT_UNUSABLE)
-    if any(report.rejected for report in reports):
-        raise typer.Exit(EXIT_INCOMPLETE)
+        rejects.write_bytes(rejects_csv([r for each in checked for r in each.rejected]))
+    if any(each.error for each in checked):
+        raise typer.Exit(gates.UNUSABLE)
+    if any(each.rejected for each in checked):
+        raise typer.Exit(gates.INCOMPLETE)
 
 
 @app.command()
@@ -103,21 +148,24 @@ def export(
     bucket: Annotated[str | None, typer.Option(help="Store exports in this S3/OBS bucket.")] = None,
     prefix: Annotated[str | None, typer.Option(help="Key prefix of the exports.")] = None,
     dry_run: Annotated[bool, typer.Option(help="Check and plan only: no call, no keys.")] = False,
+    fail_on: Annotated[str | None, typer.Option(help=FAIL_ON_HELP)] = None,
 ) -> None:
     """Export the consistency results for the rows of local files, as the function would.
 
     Credentials and settings come from the environment (CLOUD_SDK_AK, CLOUD_SDK_SK,
     SMS_REGION…), as for the function. A progress bar shows on a terminal, plain log lines
     elsewhere; a summary table ends the run. Exits with 0 only when every row was
-    exported. A second run of the same file resumes: batches already stored are skipped.
+    exported (1 otherwise), or with the code of a --fail-on condition met.
+    A second run of the same file resumes: batches already stored are skipped.
 
     Example:
 
-        sms-export export wave-1.csv --out ./results
+        sms-export export wave-1.csv --out ./results --fail-on inconsistent,unknown
     """
     if out is not None and bucket is not None:
         log.print("[bold red]✗[/] Choose --out or --bucket, not both.")
-        raise typer.Exit(EXIT_UNUSABLE)
+        raise typer.Exit(gates.UNUSABLE)
+    conditions = fail_on_or_exit(fail_on)
     settings = settings_or_exit(
         EXPORT_DIR=str(out) if out else None, EXPORT_BUCKET=bucket, EXPORT_PREFIX=prefix
     )
@@ -128,14 +176,17 @@ def export(
 
     outcomes = []
     for path in files:
-        # The function's JSON log line: a plain log line, or hidden behind a live bar.
-        function_log = io.StringIO() if log.is_terminal else sys.stderr
+        # The function's JSON log lines, held back so that they never split the progress
+        # lines; on a terminal they are left out: the summary table says what they say.
+        function_log = io.StringIO()
         with Watch(path.name, log) as watch, contextlib.redirect_stdout(function_log):
             outcomes.append((path, export_file(path, settings, watch)))
+        if not log.is_terminal:
+            sys.stderr.write(function_log.getvalue())
+            sys.stderr.flush()
     summary(outcomes, console)
     verdicts(outcomes, console)
-    if not all(outcome.status == "succeeded" for _, outcome in outcomes):
-        raise typer.Exit(EXIT_INCOMPLETE)
+    raise typer.Exit(gates.exit_code((o for _, o in outcomes), conditions, exported=True))
 
 
 @app.command()
@@ -144,53 +195,50 @@ def report(
     out: Annotated[
         Path | None, typer.Option(help="Where to write the page (default: report.html beside it).")
     ] = None,
+    fail_on: Annotated[str | None, typer.Option(help=FAIL_ON_HELP)] = None,
 ) -> None:
-    """Render the report a person reads from a stored outcome, without any call.
+    """Render the report a person reads from a stored outcome, without any call. With
+    --fail-on, exits with the code of the condition the stored outcome meets.
 
     Example:
 
         sms-export report results/consistency-results/inline/…/outcome.json
     """
-    from pydantic import ValidationError
+    from sms_export.api import read_outcome, render_report
 
-    from sms_export.core.models import Outcome
-    from sms_export.core.page import render
-
+    conditions = fail_on_or_exit(fail_on)
     try:
-        outcome = Outcome.model_validate_json(stored.read_bytes())
-    except (OSError, ValidationError) as error:
+        outcome = read_outcome(stored)
+    except (OSError, ValueError) as error:  # pydantic's ValidationError is a ValueError
         why = escape(str(error))[:300]
         log.print(f"[bold red]✗[/] {escape(str(stored))} is not a stored outcome: {why}")
-        raise typer.Exit(EXIT_UNUSABLE) from None
+        raise typer.Exit(gates.UNUSABLE) from None
     target = out or stored.with_name("report.html")
-    target.write_text(render(outcome), encoding="utf-8")
+    target.write_text(render_report(outcome), encoding="utf-8")
     console.print(f"[bold green]✓[/] {escape(str(target))}")
+    raise typer.Exit(gates.exit_code([outcome], conditions, exported=False))
 
 
-def plan_only(files: list[Path], settings: Any) -> int:
-    from sms_export.core.batching import plan
-    from sms_export.core.readers import Limits
+def plan_only(files: list[Path], settings: Settings) -> int:
+    from sms_export.api import validate_file
 
-    limits = Limits(settings.max_input_bytes, settings.max_rows)
     table = Table("file", "valid", "rejected", "batches", "largest batch", show_edge=False)
-    worst = 0
+    worst = gates.OK
     for path in files:
-        report = check_file(path, limits, settings.id_format)
-        if report.error:
-            show(report, console)
-            worst = EXIT_UNUSABLE
+        checked = validate_file(path, settings)
+        if checked.error:
+            show(checked, console)
+            worst = gates.UNUSABLE
             continue
-        triples = valid_triples(path, limits, settings.id_format)
-        batches = plan(triples, settings.batch_size, settings.max_request_bytes)
         table.add_row(
             escape(str(path)),
-            str(report.rows["valid"]),
-            str(report.rows["rejected"]),
-            str(len(batches)),
-            str(max((len(b.triples) for b in batches), default=0)),
+            str(checked.rows.valid),
+            str(checked.rows.rejected),
+            str(len(checked.batches)),
+            str(max(checked.batches, default=0)),
         )
-        if report.rejected:
-            worst = max(worst, EXIT_INCOMPLETE)
+        if checked.rejected:
+            worst = max(worst, gates.INCOMPLETE)
     console.print(table)
     console.print("Dry run: nothing was exported.")
     return worst
@@ -215,8 +263,7 @@ def invoke(
         sms-export invoke events/s3-upload.json --platform lambda --timeout 60
     """
     from localrun.contexts import FunctionGraphContext, LambdaContext
-    from sms_export.api import handle
-    from sms_export.core.errors import RetryLater
+    from sms_export.api import RetryLater, handle
 
     payload = json.loads(event.read_text(encoding="utf-8"))
     context: Any
@@ -234,7 +281,7 @@ def invoke(
         try:
             answer, code = handle(payload, context), 0
         except RetryLater as retry:
-            answer, code = retry.answer, EXIT_RETRY
+            answer, code = retry.answer, gates.RETRY
     console.print_json(json.dumps(answer, ensure_ascii=False))
     if code:
         log.print("The handler raised RetryLater: the platform would retry this invocation.")
@@ -292,17 +339,14 @@ def discover(
     as_json: Annotated[bool, typer.Option("--json", help="Print the rows as JSON.")] = False,
 ) -> None:
     """List what a timer's discovery would export (ListServers, every page), without
-    exporting. Credentials come from the environment, as for the function.
+    exporting. Credentials come from the environment, as for the function. With --json,
+    stdout holds the JSON alone; log lines go to stderr.
 
     Example:
 
         sms-export discover --state finished
     """
-    from sms_export.adapters.platform import describe
-    from sms_export.adapters.sms import SmsApi
-    from sms_export.core.errors import CallFailed, SmsExportError
-    from sms_export.credentials import resolve
-    from sms_export.retry import RetryPolicy
+    from sms_export.api import SmsExportError, discover
 
     settings = settings_or_exit()
     filters = {
@@ -316,21 +360,14 @@ def discover(
         if value is not None
     }
     try:
-        api = SmsApi(settings, resolve(settings, describe(None)))
-        rows = list(
-            api.list_sources(
-                filters or settings.discover_filters or {},
-                retry=RetryPolicy.from_settings(settings),
-            )
-        )
-    except CallFailed as error:
-        log.print(f"[bold red]✗[/] ListServers failed: {escape(str(error))}")
-        raise typer.Exit(EXIT_INCOMPLETE) from None
+        with contextlib.redirect_stdout(sys.stderr):  # the SDK's log line, say
+            rows = discover(settings, filters)
     except SmsExportError as error:
         log.print(f"[bold red]✗[/] {escape(error.message)}")
-        raise typer.Exit(EXIT_UNUSABLE) from None
+        failed_call = error.code == "DiscoveryFailed"
+        raise typer.Exit(gates.INCOMPLETE if failed_call else gates.UNUSABLE) from None
     if as_json:
-        console.print_json(json.dumps(rows, ensure_ascii=False))
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     table = Table("task_id", "source_id", "source_name", show_edge=False)
     for row in rows:

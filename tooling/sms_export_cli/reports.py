@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -10,76 +9,81 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from sms_export.core.batching import unique
-from sms_export.core.errors import InputError
-from sms_export.core.models import IdFormat, Outcome, Rejection, Triple
-from sms_export.core.readers import Limits, Tally, read_rows
-from sms_export.core.validation import check_rows
+from sms_export.api import Layout, Validation
+from sms_export.core.models import FIELDS, Outcome
+
+FORMATS = {"csv": "CSV", "json": "JSON", "jsonl": "JSON Lines", "xlsx": "xlsx"}
+SEPARATORS = {",": "comma", ";": "semicolon", "\t": "tab"}
+ENCODINGS = {"utf-8-sig": "UTF-8 with a byte-order mark", "gb18030": "GB18030 (GBK)"}
 
 
-@dataclass
-class FileReport:
-    """What the function would say about a file's rows, without exporting anything."""
-
-    file: str
-    rows: dict[str, int] = field(default_factory=dict)
-    rejected: list[Rejection] = field(default_factory=list)
-    error: dict[str, str] | None = None
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "file": self.file,
-            "rows": self.rows,
-            "error": self.error,
-            "rejected": [{"row": r.row, "reason": r.reason} for r in self.rejected],
-        }
-
-
-def check_file(path: Path, limits: Limits, id_format: IdFormat) -> FileReport:
-    report = FileReport(str(path))
-    tally = Tally()
-    try:
-        with path.open("rb") as stream:
-            rows = read_rows(stream, path.name, limits=limits, tally=tally)
-            checked = check_rows(rows, id_format)
-    except InputError as error:
-        report.error = {"code": error.code, "message": error.message}
-        return report
-    except OSError as error:
-        report.error = {"code": "UnreadableFile", "message": f"{path}: {error.strerror}"}
-        return report
-    _, duplicates = unique(checked.valid)
-    report.rejected = checked.rejected
-    report.rows = {
-        "received": len(checked.valid) + len(checked.rejected),
-        "valid": len(checked.valid),
-        "rejected": len(checked.rejected),
-        "duplicates": duplicates,
-        "blank": tally.blank,
-        "comments": tally.comments,
-        "headers": tally.headers,
-    }
-    return report
-
-
-def show(report: FileReport, console: Console) -> None:
-    name = escape(report.file)
-    if report.error:
-        console.print(
-            f"[bold red]✗ {name}[/]: {escape(report.error['message'])} "
-            f"[dim]({report.error['code']})[/]"
-        )
-        return
-    rows = report.rows
-    mark = "[bold yellow]![/]" if report.rejected else "[bold green]✓[/]"
-    console.print(
-        f"{mark} [bold]{name}[/]: {rows['valid']} valid, {rows['rejected']} "
-        f"rejected, {rows['duplicates']} duplicates, {rows['blank']} blank, "
-        f"{rows['comments']} comments"
+def detected(layout: Layout) -> str:
+    """How a file was read, in words: what to check first when its rows look wrong."""
+    if layout.format is None:
+        return ""
+    parts = [FORMATS[layout.format]]
+    if layout.encoding:
+        parts.append(ENCODINGS.get(layout.encoding, layout.encoding.upper()))
+    if layout.separator:
+        parts.append(f"{SEPARATORS[layout.separator]}-separated")
+    said = "read as " + ", ".join(parts)
+    if not layout.columns:
+        return said
+    if layout.header_row is None:
+        return said + "; no header: the first three columns are " + ", ".join(layout.columns)
+    return f"{said}; header on row {layout.header_row}: " + ", ".join(
+        _column(layout, field, place) for place, field in enumerate(FIELDS)
     )
-    if report.rejected:
+
+
+def _column(layout: Layout, field: str, place: int) -> str:
+    """A field, with the cell that named it when the name differs, and the column when it
+    is not where the standard header has it."""
+    index = layout.columns[field]
+    cell = layout.header[index].strip()
+    said = field if cell == field else f"{field} = {cell!r}"
+    return said if index == place else f"{said} (column {index + 1})"
+
+
+def validation_json(checked: Validation) -> dict[str, Any]:
+    layout = checked.layout
+    return {
+        "file": checked.file,
+        "rows": None if checked.error else checked.rows.model_dump(exclude={"exported"}),
+        "error": checked.error.model_dump(include={"code", "message"}) if checked.error else None,
+        "detected": {
+            "format": layout.format,
+            "encoding": layout.encoding,
+            "separator": layout.separator,
+            "header_row": layout.header_row,
+            "columns": layout.columns,
+        },
+        "batches": len(checked.batches),
+        "rejected": [{"row": r.row, "reason": r.reason} for r in checked.rejected],
+    }
+
+
+def show(checked: Validation, console: Console) -> None:
+    name = escape(checked.file)
+    how = detected(checked.layout)
+    if checked.error:
+        console.print(
+            f"[bold red]✗ {name}[/]: {escape(checked.error.message)} [dim]({checked.error.code})[/]"
+        )
+        if how:
+            console.print(f"  {escape(how)}", highlight=False)
+        return
+    rows = checked.rows
+    mark = "[bold yellow]![/]" if checked.rejected else "[bold green]✓[/]"
+    console.print(
+        f"{mark} [bold]{name}[/]: {rows.valid} valid, {rows.rejected} "
+        f"rejected, {rows.duplicates} duplicates, {rows.blank} blank, "
+        f"{rows.comments} comments"
+    )
+    console.print(f"  {escape(how)}", highlight=False)
+    if checked.rejected:
         table = Table("row", "reason", show_edge=False)
-        for rejection in report.rejected:
+        for rejection in checked.rejected:
             table.add_row(str(rejection.row), escape(rejection.reason))
         console.print(table)
 
@@ -149,10 +153,3 @@ def verdicts(outcomes: list[tuple[Path, Outcome]], console: Console) -> None:
     unknown = sum(summary.unknown for summary in totals)
     more = f" (the first {shown} shown; see report.html)" if shown < listed else ""
     console.print(f"{differ} of {listed} sources differ, {unknown} unknown{more}")
-
-
-def valid_triples(path: Path, limits: Limits, id_format: IdFormat) -> list[Triple]:
-    with path.open("rb") as stream:
-        rows = read_rows(stream, path.name, limits=limits)
-        triples, _ = unique(check_rows(rows, id_format).valid)
-    return triples

@@ -196,21 +196,30 @@ class OverlongLine(str):
     """Stands for a line longer than MAX_LINE that was skipped, its content not kept."""
 
 
-def text_lines(source: BinaryIO, name: str, skip_overlong: bool = False) -> Iterator[str]:
+def text_lines(
+    source: BinaryIO, name: str, skip_overlong: bool = False, encoding: str | None = None
+) -> Iterator[str]:
     """Decoded lines with their ends (CRLF, LF or CR); a decoding failure names its byte.
     A line longer than MAX_LINE fails the file, or, with `skip_overlong` (where each line
-    stands alone, as in JSON Lines), is skipped and stands as an OverlongLine."""
+    stands alone, as in JSON Lines), is skipped and stands as an OverlongLine. `encoding`,
+    when the caller has detected it already (to show it), spares detecting it again."""
     # Flattened in C: rows are many.
-    return chain.from_iterable(_line_batches(source, name, skip_overlong))
+    return chain.from_iterable(_line_batches(source, name, skip_overlong, encoding))
+
+
+def sample_of(stream: BinaryIO) -> tuple[io.BufferedReader, bytes]:
+    """The stream as one that can peek, and its first bytes: what detection looks at."""
+    peekable = buffered(stream)
+    return peekable, peekable.peek(SAMPLE_SIZE)[:SAMPLE_SIZE]
 
 
 class _Decoder:
     """The file's chunks as text, in the encoding its sample shows; a failure names its
     byte, and a GB18030 file is watched for UTF-8 text mixed in."""
 
-    def __init__(self, sample: bytes, name: str) -> None:
+    def __init__(self, sample: bytes, name: str, encoding: str | None) -> None:
         self._name = name
-        self._encoding = detect_encoding(sample, name)
+        self._encoding = encoding or detect_encoding(sample, name)
         self._decoder = codecs.getincrementaldecoder(self._encoding)()
         gb18030 = self._encoding == "gb18030"
         self._mixed = MixedEncodings(name, _failure(sample)) if gb18030 else None
@@ -236,9 +245,11 @@ class _Decoder:
         return text
 
 
-def _line_batches(source: BinaryIO, name: str, skip_overlong: bool) -> Iterator[list[str]]:
-    stream = buffered(source)
-    decoder = _Decoder(stream.peek(SAMPLE_SIZE)[:SAMPLE_SIZE], name)
+def _line_batches(
+    source: BinaryIO, name: str, skip_overlong: bool, encoding: str | None
+) -> Iterator[list[str]]:
+    stream, sample = sample_of(source)
+    decoder = _Decoder(sample, name, encoding)
     partial: list[str] = []  # the start of a line not yet ended, kept in pieces (no rescans)
     partial_length = 0
     skipping = False  # inside an over-long line, until its end

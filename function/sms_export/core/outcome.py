@@ -71,7 +71,7 @@ def summarise(
         headers=skipped.headers,
     )
     if error is None and rows.received == 0:
-        error = Problem(code="NoRows", message=f"{subject.input_uri} holds no rows to export.")
+        error = no_rows(subject.input_uri)
     return subject.outcome(
         status_of(rows, error),
         rows=rows,
@@ -81,6 +81,11 @@ def summarise(
         retryable=any(batch.retryable for batch in batches),
         **fields,
     )
+
+
+def no_rows(input_uri: str) -> Problem:
+    """Why an input whose file has a header (or only skipped rows) and no row fails."""
+    return Problem(code="NoRows", message=f"{input_uri} holds no rows to export.")
 
 
 def exported_count(batches: Iterable[BatchResult]) -> int:

@@ -15,13 +15,21 @@ import shutil
 import tempfile
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import PurePosixPath
 from typing import Any, BinaryIO, Literal, NamedTuple
 
 from sms_export.core import jsontext
-from sms_export.core.decoding import MAX_LINE, SAMPLE_SIZE, OverlongLine, text_lines, uncompressed
+from sms_export.core.decoding import (
+    MAX_LINE,
+    SAMPLE_SIZE,
+    OverlongLine,
+    detect_encoding,
+    sample_of,
+    text_lines,
+    uncompressed,
+)
 from sms_export.core.errors import InputError
 from sms_export.core.models import FIELDS, is_sms_id
 
@@ -59,6 +67,8 @@ CONTENT_TYPES: dict[str, Format] = {
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
 }
 ZIP_MAGIC = b"PK\x03\x04"
+# Rows below a first row that names no column, searched for the header it may sit above.
+TITLE_LOOKAHEAD = 5
 
 
 class RawRow(NamedTuple):  # a tuple: there is one per input row
@@ -82,12 +92,27 @@ class Limits:
 
 
 @dataclass
+class Layout:
+    """What reading a file found out about it, for a person checking the file: the reader
+    records it as it goes, so it is what the rows were read with, not a second guess."""
+
+    format: Format | None = None
+    encoding: str | None = None  # text formats but JSON (which is UTF-8 by definition)
+    separator: str | None = None  # CSV
+    header_row: int | None = None  # None: no header, the first row is data
+    # Which column (0-based) each field is read from, and the header's cells, as written.
+    columns: dict[str, int] = field(default_factory=dict)
+    header: list[str] = field(default_factory=list)
+
+
+@dataclass
 class Tally:
-    """Rows skipped on purpose, counted for the outcome."""
+    """Rows skipped on purpose, counted for the outcome, and how the file was read."""
 
     blank: int = 0
     comments: int = 0
     headers: int = 0  # the header again, further down: files concatenated with `cat`
+    layout: Layout = field(default_factory=Layout)
 
 
 def inline_rows(items: Iterable[Any]) -> Iterator[RawRow]:
@@ -107,7 +132,9 @@ def read_rows(
     limits = limits or Limits()
     data = uncompressed(stream, limits.max_bytes, name)
     fmt = detect_format(name, content_type, data.peek(SAMPLE_SIZE)[:SAMPLE_SIZE])
-    rows = READERS[fmt](data, name, tally or Tally(), limits)
+    tally = tally or Tally()
+    tally.layout.format = fmt
+    rows = READERS[fmt](data, name, tally, limits)
     return _capped(rows, limits.max_rows, name)
 
 
@@ -188,7 +215,8 @@ def table_rows(
 ) -> Iterator[RawRow]:
     """Numbered cell lists → rows keyed by field; blank and `#` comment rows skipped."""
     positions: dict[str, int] | None = None
-    for number, cells in records:
+    numbered = iter(records)  # one iterator: a title's hint reads on from the same place
+    for number, cells in numbered:
         if not "".join(cells).strip():
             tally.blank += 1
             continue
@@ -196,14 +224,16 @@ def table_rows(
             tally.comments += 1
             continue
         if positions is None:
-            found = _columns(cells, name)
+            found = _columns_or_title(cells, number, numbered, name)
             # positions, pick and needed are set together, from the first row that counts.
             positions = found or dict(zip(FIELDS, range(3), strict=True))
             pick = itemgetter(*positions.values())
             needed = max(positions.values()) + 1
             header = [normalise_header(cell) for cell in cells] if found is not None else None
             width = _width(cells) if header is not None else len(FIELDS)
+            tally.layout.columns = positions
             if header is not None:
+                tally.layout.header_row, tally.layout.header = number, cells
                 continue  # the header row
         elif header is not None and _repeats(header, cells):
             tally.headers += 1
@@ -224,6 +254,43 @@ def table_rows(
             f"{name} is empty: expected a header row "
             f"{','.join(FIELDS)} followed by one row per source.",
         )
+
+
+def _columns_or_title(
+    cells: list[str], number: int, records: Iterator[tuple[int, list[str]]], name: str
+) -> dict[str, int] | None:
+    """`_columns`, and where the first row names no column but a row just below it does,
+    the hint that the first row is a title above the header (a sheet's caption)."""
+    try:
+        return _columns(cells, name)
+    except InputError as error:
+        if error.code != "MissingColumns":
+            raise
+        below = next(
+            (
+                later
+                for later, row in itertools.islice(records, TITLE_LOOKAHEAD)
+                if _names_every_field(row)
+            ),
+            None,
+        )
+        if below is None:
+            raise
+        raise InputError(
+            error.code,
+            f"{error.message} Row {number} looks like a title: the header seems to be on "
+            f"row {below}; remove the rows above it.",
+        ) from None
+
+
+def _names_every_field(cells: list[str]) -> bool:
+    """Whether a row is a header, even one split with another separator than the row the
+    separator was chosen from (a title line holds none, or another)."""
+    splits = [cells] + ([cells[0].split(d) for d in DELIMITERS] if len(cells) == 1 else [])
+    return any(
+        set(FIELDS) <= {HEADER_NAMES.get(normalise_header(cell)) for cell in split}
+        for split in splits
+    )
 
 
 def _width(cells: list[str]) -> int:
@@ -269,13 +336,15 @@ def _count_outside_quotes(line: str, delimiter: str) -> int:
 def csv_rows(stream: BinaryIO, name: str, tally: Tally, limits: Limits) -> Iterator[RawRow]:
     """Comma, semicolon or tab separated, chosen from the header line; quoted fields may
     hold separators, quotes and line breaks."""
-    lines = text_lines(stream, name)
+    stream, sample = sample_of(stream)
+    tally.layout.encoding = encoding = detect_encoding(sample, name)
+    lines = text_lines(stream, name, encoding=encoding)
     leading: list[str] = []
     for line in lines:
         leading.append(line)
         if line.strip() and not line.lstrip().startswith("#"):
             break
-    delimiter = _delimiter(leading[-1]) if leading else ","
+    tally.layout.separator = delimiter = _delimiter(leading[-1]) if leading else ","
     # A cell may be as long as a line (the csv module's own limit, 128 KiB, would fail the
     # whole file for one pasted blob; validation then rejects that row alone).
     csv.field_size_limit(max(csv.field_size_limit(), MAX_LINE))
@@ -428,7 +497,10 @@ def json_rows(stream: BinaryIO, name: str, tally: Tally, limits: Limits) -> Iter
 def jsonl_rows(stream: BinaryIO, name: str, tally: Tally, limits: Limits) -> Iterator[RawRow]:
     """One object per line; a line that is not JSON is rejected, not the whole file."""
     found = False
-    for number, line in enumerate(text_lines(stream, name, skip_overlong=True), start=1):
+    stream, sample = sample_of(stream)
+    tally.layout.encoding = encoding = detect_encoding(sample, name)
+    lines = text_lines(stream, name, skip_overlong=True, encoding=encoding)
+    for number, line in enumerate(lines, start=1):
         if isinstance(line, OverlongLine):
             found = True
             yield RawRow(number, Unparsed(f"not a row: longer than {MAX_LINE:,} characters"))
