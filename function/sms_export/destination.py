@@ -31,6 +31,7 @@ class Destination:
     earlier: dict[str, StoredExport] = field(default_factory=dict)
     # Why each file that `keep` could not store was not stored.
     unkept: dict[str, str] = field(default_factory=dict)
+    _earlier_outcome: tuple[Outcome | None] | None = field(default=None, repr=False)
 
     def look_around(self) -> dict[str, StoredExport]:
         """One listing of the folder; a failed one resumes nothing (exports are redone)."""
@@ -86,9 +87,14 @@ class Destination:
         return uri, None
 
     def earlier_outcome(self) -> Outcome | None:
-        """The outcome an earlier run stored here, if the listing saw one."""
+        """The outcome an earlier delivery stored here, if the listing saw one: read once,
+        before this run replaces it."""
         key = f"{self.folder}/{OUTCOME_FILENAME}"
-        return self._outcome(key) if key in self.earlier else None
+        if key not in self.earlier:
+            return None
+        if self._earlier_outcome is None:
+            self._earlier_outcome = (self._outcome(key),)
+        return self._earlier_outcome[0]
 
     def previous_run(self, lineage: str) -> tuple[Outcome, str] | None:
         """The outcome of the previous run of the same input (another revision of the

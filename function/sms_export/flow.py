@@ -199,7 +199,8 @@ class Flow:
         if not settings.consistency_summary:
             return results, None
         exported = lookups.stored_triples(results, triples)
-        return results, lookups.verdicts(runner, clients.sms, exported, settings)
+        earlier_run = destination.earlier_outcome()
+        return results, lookups.verdicts(runner, clients.sms, exported, settings, earlier_run)
 
     def clients(self, signer: HuaweiCredentials) -> Clients:
         """One set of clients for every input of the invocation (an SQS batch has up to ten;

@@ -10,7 +10,13 @@ from typing import Any
 
 from sms_export.adapters.sms import SmsApi
 from sms_export.core import verdicts as consistency
-from sms_export.core.models import BatchResult, ConsistencySummary, SourceVerdict, Triple
+from sms_export.core.models import (
+    BatchResult,
+    ConsistencySummary,
+    Outcome,
+    SourceVerdict,
+    Triple,
+)
 from sms_export.runner import BatchRunner, Tried
 from sms_export.settings import Settings
 
@@ -24,18 +30,38 @@ def stored_triples(results: list[BatchResult], triples: list[Triple]) -> list[Tr
 
 
 def verdicts(
-    runner: BatchRunner, api: SmsApi, exported: list[Triple], settings: Settings
+    runner: BatchRunner,
+    api: SmsApi,
+    exported: list[Triple],
+    settings: Settings,
+    earlier: Outcome | None = None,
 ) -> ConsistencySummary:
-    """A lookup that fails leaves its sources `unknown`, never the export."""
+    """A lookup that fails leaves its sources `unknown`, never the export. The verdicts an
+    earlier delivery of the input found (its outcome.json, `earlier`) stand: only what it
+    left to look up, and the sources it never exported, are looked up, so that a wave too
+    big for one invocation's lookups is finished by the retries."""
     judge = partial(
         consistency.judge,
         ignore=settings.ignore_directories,
         max_age_hours=settings.max_check_age_hours,
         now=datetime.now(timezone.utc),
     )
-    tasks = list(dict.fromkeys(triple.task_id for triple in exported))
+    found = found_before(earlier)
+    tasks = list(dict.fromkeys(t.task_id for t in exported if t not in found))
     answers = dict(zip(tasks, runner.call_each(tasks, api.consistency_result), strict=True))
-    return consistency.summarise([verdict_of(t, answers[t.task_id], judge) for t in exported])
+    return consistency.summarise(
+        [found.get(t) or verdict_of(t, answers[t.task_id], judge) for t in exported]
+    )
+
+
+def found_before(earlier: Outcome | None) -> dict[Triple, SourceVerdict]:
+    if earlier is None or earlier.consistency is None:
+        return {}
+    return {
+        Triple(source.task_id, source.source_id, source.source_name): source
+        for source in earlier.consistency.sources
+        if not source.to_look_up
+    }
 
 
 def verdict_of(
@@ -45,5 +71,8 @@ def verdict_of(
         return judge(triple, tried.value)
     error = tried.error
     if not tried.attempts:
-        return consistency.unknown(triple, f"not looked up: {error.message}")
-    return consistency.unknown(triple, f"the lookup failed: {error.code} ({error.message})")
+        reason = f"not looked up: {error.message}"
+    else:
+        reason = f"the lookup failed: {error.code} ({error.message})"
+    unknown = consistency.unknown(triple, reason)
+    return unknown.model_copy(update={"to_look_up": error.retryable})

@@ -19,6 +19,7 @@ import index
 from emulator import Directory, EmulatorServer, Fault
 from emulator.sms.models import check_of, differing_files
 from localrun.contexts import FunctionGraphContext, LambdaContext
+from sms_export.core.errors import RetryLater
 from tests.support import Aws, csv_text, parse_export, triples
 
 pytestmark = pytest.mark.usefixtures("verdicts")
@@ -98,8 +99,11 @@ def test_a_failing_lookup_leaves_its_source_unknown_and_the_export_whole(
     failing = [Fault.server_error(503)] * 2
     emulator.backend.inject_for(rows[1][0], *failing, action="show_consistency_result")
     emulator.backend.add_source(rows[2][1], rows[2][2], rows[2][0], has_results=False)
-    outcome = index.handler(direct(rows), LambdaContext())
+    with pytest.raises(RetryLater) as retry:  # the server errors may clear: look it up again
+        index.handler(direct(rows), LambdaContext())
+    outcome = retry.value.answer
     assert (outcome["status"], outcome["rows"]["exported"]) == ("succeeded", 4)
+    assert outcome["consistency"]["to_look_up"] == 1  # not the source SMS has no result for
     reasons = {s["source_name"]: s["reason"] for s in outcome["consistency"]["sources"]}
     assert reasons[rows[1][2]] == "the lookup failed: SMS.2007 (Background exception)"
     assert reasons[rows[2][2]] == "SMS has no consistency result for this task"
@@ -134,15 +138,47 @@ def test_lookups_are_not_started_past_the_deadline(
     emulator: EmulatorServer, out: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The export starts with 1.5 s left and takes 0.6 s: less than the 1 s margin is left
-    for the lookup, which is not started."""
+    for the lookup, which is not started; the input asks for a retry, to look it up."""
     monkeypatch.setenv("DEADLINE_MARGIN_SECONDS", "1")
     emulator.backend.latency = 0.6
-    outcome = index.handler(direct(triples(1)), LambdaContext(timeout_seconds=1.5))
+    with pytest.raises(RetryLater) as retry:
+        index.handler(direct(triples(1)), LambdaContext(timeout_seconds=1.5))
+    outcome = retry.value.answer
     assert outcome["rows"]["exported"] == 1
     (source,) = outcome["consistency"]["sources"]
     assert source["verdict"] == "unknown"
     assert source["reason"].startswith("not looked up: ")
+    assert (source["to_look_up"], outcome["consistency"]["to_look_up"]) == (True, 1)
     assert emulator.backend.lookups == []
+
+
+def test_the_retry_finishes_the_lookups_and_exports_nothing_again(
+    emulator: EmulatorServer, out: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Lookups the deadline left are done by the next delivery; those found stand."""
+    monkeypatch.setenv("DEADLINE_MARGIN_SECONDS", "1")
+    monkeypatch.setenv("MAX_CONCURRENCY", "1")
+    rows = triples(6)
+    event = direct(rows)
+    emulator.backend.latency = 0.4  # the export and 3 lookups, of 6, before the margin
+    with pytest.raises(RetryLater) as retry:
+        # A retry of an asynchronous invocation keeps its request id, and so its folder.
+        index.handler(event, LambdaContext(timeout_seconds=2.6, aws_request_id="wave-1"))
+    first = retry.value.answer
+    left = first["consistency"]["to_look_up"]
+    assert 0 < left < len(rows)  # some looked up, some left
+    looked_up = list(emulator.backend.lookups)
+    exports = len(emulator.backend.calls)
+
+    emulator.backend.latency = 0.0
+    again = index.handler(event, LambdaContext(aws_request_id="wave-1"))
+    assert len(emulator.backend.calls) == exports  # nothing exported again
+    assert all(batch["resumed"] for batch in again["batches"])
+    assert len(emulator.backend.lookups) == len(looked_up) + left  # only what was left
+    summary = again["consistency"]
+    assert (summary["to_look_up"], summary["unknown"], again["retryable"]) == (0, 0, False)
+    verdicts = {source["source_name"]: source["verdict"] for source in summary["sources"]}
+    assert verdicts == expected_verdicts(rows)
 
 
 def test_the_exports_are_merged_into_one_results_file(

@@ -156,6 +156,9 @@ class SourceVerdict(BaseModel):
     check_result: str | None = None  # as SMS gives it
     reason: str | None = None  # why the verdict is unknown
     previous_verdict: Verdict | None = None  # in the previous run; None when new
+    # Unknown because its lookup did not finish (time ran out, throttling, a server
+    # error): the next delivery looks it up; the verdicts found are not looked up again.
+    to_look_up: bool = False
     directories: list[DirectoryCheck] = []
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from sms_export.core.errors import SmsExportError
 from sms_export.core.models import (
     BatchResult,
+    ConsistencySummary,
     Outcome,
     OutcomeStatus,
     Problem,
@@ -55,6 +56,7 @@ def summarise(
     batches: list[BatchResult],
     skipped: Tally | None = None,
     error: Problem | None = None,
+    consistency: ConsistencySummary | None = None,
     **fields: Any,
 ) -> Outcome:
     """The outcome of an input that was read, built once: its counts, its status, and
@@ -78,7 +80,10 @@ def summarise(
         batches=batches,
         rejected=rejected,
         error=error,
-        retryable=any(batch.retryable for batch in batches),
+        consistency=consistency,
+        # Unfinished lookups are unfinished work too: the retry exports nothing again.
+        retryable=any(batch.retryable for batch in batches)
+        or bool(consistency and consistency.to_look_up),
         **fields,
     )
 
@@ -127,8 +132,15 @@ def _told_before(outcome: Outcome, earlier: Outcome | None, topic: str) -> bool:
     if earlier is None or earlier.notification is None:
         return False
     told = earlier.notification.status == "published" and earlier.notification.topic == topic
-    same = (earlier.status, earlier.rows.exported) == (outcome.status, outcome.rows.exported)
+    same = _news(earlier) == _news(outcome)
     return told and nothing_new(outcome) and same
+
+
+def _news(outcome: Outcome) -> tuple[object, ...]:
+    """What subscribers are told: a retry that only finished the verdict lookups is news."""
+    summary = outcome.consistency
+    verdicts = (summary.inconsistent, summary.unknown) if summary else None
+    return (outcome.status, outcome.rows.exported, verdicts)
 
 
 def nothing_new(outcome: Outcome) -> bool:

@@ -55,8 +55,10 @@ def http_status(outcomes: list[Outcome]) -> int:
     codes = {outcome.error.code for outcome in outcomes if outcome.error is not None}
     if status == "failed" and codes & set(SERVER_SIDE):
         return 500
-    if any(outcome.retryable for outcome in outcomes):  # never a succeeded one
-        return 503  # throttled, server errors or out of time: the same request may succeed
+    if any(outcome.retryable for outcome in outcomes):
+        # Throttled, server errors, out of time, verdicts left to look up: the same
+        # request resumes and may finish the work.
+        return 503
     if status != "failed":
         return 200
     if any(outcome.unfinished for outcome in outcomes):

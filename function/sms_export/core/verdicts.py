@@ -184,6 +184,7 @@ def summarise(verdicts: Sequence[SourceVerdict]) -> ConsistencySummary:
         consistent=counted["consistent"],
         inconsistent=counted["inconsistent"],
         unknown=counted["unknown"],
+        to_look_up=sum(item.to_look_up for item in verdicts),
         sources=worst_first(verdicts),
         directories=fleet_directories(verdicts),
     )
