@@ -36,10 +36,10 @@ def verdicts(
     settings: Settings,
     earlier: Outcome | None = None,
 ) -> ConsistencySummary:
-    """A lookup that fails leaves its sources `unknown`, never the export. The verdicts an
-    earlier delivery of the input found (its outcome.json, `earlier`) stand: only what it
-    left to look up, and the sources it never exported, are looked up, so that a wave too
-    big for one invocation's lookups is finished by the retries."""
+    """A lookup that fails leaves its sources `unknown`, never the export. When an earlier
+    delivery of the input left lookups unfinished (its outcome.json, `earlier`), what it
+    found stands: only what it left, and the sources it never exported, are looked up, so
+    that a wave too big for one invocation's lookups is finished by the retries."""
     judge = partial(
         consistency.judge,
         ignore=settings.ignore_directories,
@@ -55,7 +55,10 @@ def verdicts(
 
 
 def found_before(earlier: Outcome | None) -> dict[Triple, SourceVerdict]:
-    if earlier is None or earlier.consistency is None:
+    """What an unfinished earlier delivery found. Once every lookup was done, a new
+    delivery of the same input (the same content uploaded again, after a fix) looks every
+    source up afresh: its verdicts may have changed since."""
+    if earlier is None or earlier.consistency is None or not earlier.consistency.to_look_up:
         return {}
     return {
         Triple(source.task_id, source.source_id, source.source_name): source
