@@ -69,7 +69,7 @@ def test_a_new_revision_of_the_same_key_is_compared_with_the_previous_one(
 def test_a_discovery_is_compared_with_the_previous_discovery(
     exports_bucket: Aws, emulator: EmulatorServer
 ) -> None:
-    rows, to_fix, to_break = rows_and_scripts(emulator)
+    rows, _, _ = rows_and_scripts(emulator)
     for task, source, name in rows[:4]:
         emulator.backend.add_source(source, name, task)
     first = index.handler({"discover": {}}, LambdaContext())

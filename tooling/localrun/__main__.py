@@ -59,12 +59,12 @@ def summary_lines(title: str, outcome: dict[str, Any]) -> list[str]:
 
 
 def script_a_change(backend: SmsBackend, task_id: str) -> bool:
-    """HOOK (issue 22, "make run shows a change between two runs"): change the verdict
-    of `task_id`'s newest consistency check in the emulator, so that a second run of the
-    same input finds it changed. The emulator is being given a way to script its checks;
-    until it has one, this changes nothing and returns False, and the second run is not
-    made. Once it does: script the change here and return True."""
-    return False
+    """Make `task_id`'s source differ in its newest consistency check (files missing in
+    /data), so that the next run of the same input finds it newly inconsistent."""
+    from emulator import Directory
+
+    backend.sms.set_check(task_id, [Directory("/", 1200), Directory("/data", 300, missing=2)])
+    return True
 
 
 def main() -> int:
