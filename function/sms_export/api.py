@@ -27,10 +27,11 @@ from sms_export.core.errors import (
 from sms_export.core.models import Outcome, Problem, Rejection, RowCounts
 from sms_export.core.outcome import Subject, failed, ignored, no_rows, problem
 from sms_export.core.page import render
-from sms_export.core.readers import Layout, Limits, Tally, read_rows
+from sms_export.core.readers import read_rows
 from sms_export.core.redaction import redacted
 from sms_export.core.rejects import rejects_csv
 from sms_export.core.replies import reply
+from sms_export.core.rows import Layout, Limits, Tally
 from sms_export.core.triggers import DocumentInput
 from sms_export.core.validation import check_rows
 from sms_export.flow import Flow, announce

@@ -15,7 +15,8 @@ from typing import Any
 
 from sms_export.clients import Clients
 from sms_export.core.errors import CallFailed, InputError
-from sms_export.core.readers import Limits, RawRow, Tally, inline_rows, read_rows
+from sms_export.core.readers import read_rows
+from sms_export.core.rows import Limits, RawRow, Tally, inline_rows
 from sms_export.core.triggers import (
     DiscoveryInput,
     DocumentInput,

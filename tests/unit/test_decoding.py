@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 from sms_export.core.decoding import text_lines
 from sms_export.core.errors import InputError
 from sms_export.core.models import CHUNK_SIZE
-from sms_export.core.readers import Tally, read_rows
+from sms_export.core.readers import read_rows
+from sms_export.core.rows import Tally
 
 HEADER = b"task_id,source_id,source_name\r\n"
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from sms_export.core.models import CHUNK_SIZE
 from sms_export.core.ports import StoredObject
-from sms_export.core.readers import workbook_errors
+from sms_export.core.workbooks import workbook_errors
 
 CONTENT_TYPES = {
     ".csv": "text/csv; charset=utf-8",
