@@ -33,6 +33,7 @@ MODULES = (  # paths under function/sms_export, without .py
     "core/workbooks",
     "core/jsonfiles",
     "core/decoding",
+    "core/encodings",
     "core/jsontext",
     "core/outcome",
     "core/documents",

@@ -11,10 +11,10 @@ from sms_export.core import jsontext
 from sms_export.core.decoding import (
     MAX_LINE,
     OverlongLine,
-    detect_encoding,
     sample_of,
     text_lines,
 )
+from sms_export.core.encodings import detect_encoding
 from sms_export.core.errors import InputError
 from sms_export.core.rows import Limits, RawRow, Tally, Unparsed, inline_rows
 

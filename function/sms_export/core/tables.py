@@ -12,7 +12,8 @@ from collections.abc import Iterable, Iterator
 from operator import itemgetter
 from typing import BinaryIO
 
-from sms_export.core.decoding import MAX_LINE, detect_encoding, sample_of, text_lines
+from sms_export.core.decoding import MAX_LINE, sample_of, text_lines
+from sms_export.core.encodings import detect_encoding
 from sms_export.core.errors import InputError
 from sms_export.core.models import FIELDS, is_sms_id
 from sms_export.core.rows import Limits, RawRow, Tally, Unparsed
