@@ -29,6 +29,7 @@ from sms_export.core.differing import FILENAME as DIFFERING
 from sms_export.core.differing import differing_csv
 from sms_export.core.documents import complete
 from sms_export.core.errors import ConfigurationError, SmsExportError
+from sms_export.core.input_kinds import Input
 from sms_export.core.models import (
     BatchResult,
     ConsistencySummary,
@@ -51,7 +52,6 @@ from sms_export.core.ports import BucketExports, ExportStore, Publisher, StoredE
 from sms_export.core.redaction import redacted
 from sms_export.core.rejects import CONTENT_TYPE as CSV
 from sms_export.core.rejects import rejects_csv
-from sms_export.core.triggers import Input
 from sms_export.core.validation import check_rows
 from sms_export.destination import Destination
 from sms_export.progress import Progress, Silent, counted
