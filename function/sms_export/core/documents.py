@@ -13,6 +13,7 @@ from typing import Any
 
 from sms_export.core.models import Outcome
 
+OUTCOME_FILENAME = "outcome.json"  # the complete document, beside the exports
 KB = 1024
 LOG_LINE_LIMIT = 64 * KB  # FunctionGraph splits entries past 90 KB; CloudWatch at 256 KB
 ANSWER_LIMIT = 6 * KB * KB - 64 * KB  # both platforms drop synchronous answers over 6 MB
