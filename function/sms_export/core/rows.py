@@ -22,7 +22,7 @@ class RawRow(NamedTuple):  # a tuple: there is one per input row
 @dataclass(frozen=True)
 class Unparsed:
     """A row that could not even be parsed (a JSON Lines line that is not JSON), or whose
-    cells cannot be trusted; `values`, when known, are its cells for the rejects report."""
+    cells cannot be trusted; `values`, when known, are its cells for rejected.csv."""
 
     reason: str
     values: dict[str, str] | None = None
