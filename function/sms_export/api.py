@@ -24,14 +24,15 @@ from sms_export.core.errors import (
     RetryLater,
     SmsExportError,
 )
+from sms_export.core.input_kinds import DocumentInput
 from sms_export.core.models import Outcome, Problem, Rejection, RowCounts
 from sms_export.core.outcome import Subject, failed, ignored, no_rows, problem
 from sms_export.core.page import render
-from sms_export.core.readers import Layout, Limits, Tally, read_rows
+from sms_export.core.readers import read_rows
 from sms_export.core.redaction import redacted
 from sms_export.core.rejects import rejects_csv
 from sms_export.core.replies import reply
-from sms_export.core.triggers import DocumentInput
+from sms_export.core.rows import Layout, Limits, Tally
 from sms_export.core.validation import check_rows
 from sms_export.flow import Flow, announce
 from sms_export.progress import Progress

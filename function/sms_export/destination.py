@@ -14,10 +14,11 @@ from sms_export.adapters.sms import Download, SmsApi
 from sms_export.core import checkpoint, results
 from sms_export.core.batching import Batch
 from sms_export.core.changes import previous_record
-from sms_export.core.checkpoint import OUTCOME_FILENAME, RESULTS_STEM
+from sms_export.core.documents import OUTCOME_FILENAME
 from sms_export.core.errors import CallFailed, SmsExportError
 from sms_export.core.models import BatchResult, Outcome
 from sms_export.core.ports import ExportStore, StoredExport
+from sms_export.core.results import RESULTS_STEM
 from sms_export.runner import ExportOne
 
 

@@ -24,11 +24,12 @@ from sms_export.clients import Clients, metrics_for, topic_for
 from sms_export.core import checkpoint
 from sms_export.core.batching import unique
 from sms_export.core.changes import compare
-from sms_export.core.checkpoint import OUTCOME_FILENAME, REJECTS_FILENAME, REPORT_FILENAME, Span
+from sms_export.core.checkpoint import Span
 from sms_export.core.differing import FILENAME as DIFFERING
 from sms_export.core.differing import differing_csv
-from sms_export.core.documents import complete
+from sms_export.core.documents import OUTCOME_FILENAME, complete
 from sms_export.core.errors import ConfigurationError, SmsExportError
+from sms_export.core.input_kinds import Input
 from sms_export.core.models import (
     BatchResult,
     ConsistencySummary,
@@ -46,12 +47,13 @@ from sms_export.core.outcome import (
     summarise,
     worth_notifying,
 )
+from sms_export.core.page import REPORT_FILENAME
 from sms_export.core.page import render as render_page
 from sms_export.core.ports import BucketExports, ExportStore, Publisher, StoredExport, Topic
 from sms_export.core.redaction import redacted
 from sms_export.core.rejects import CONTENT_TYPE as CSV
+from sms_export.core.rejects import FILENAME as REJECTS_FILENAME
 from sms_export.core.rejects import rejects_csv
-from sms_export.core.triggers import Input
 from sms_export.core.validation import check_rows
 from sms_export.destination import Destination
 from sms_export.progress import Progress, Silent, counted

@@ -1,8 +1,8 @@
 """Input → what the flow reads from it: its rows, and what names it for ever (the folder
 its exports go to).
 
-One `match` over the input kinds that triggers.py makes from events; a new kind of input is
-one more case here.
+One `match` over the input kinds of core/input_kinds.py, which triggers.py makes from
+events; a new kind of input is one more case here.
 """
 
 from __future__ import annotations
@@ -15,8 +15,7 @@ from typing import Any
 
 from sms_export.clients import Clients
 from sms_export.core.errors import CallFailed, InputError
-from sms_export.core.readers import Limits, RawRow, Tally, inline_rows, read_rows
-from sms_export.core.triggers import (
+from sms_export.core.input_kinds import (
     DiscoveryInput,
     DocumentInput,
     InlineInput,
@@ -24,6 +23,8 @@ from sms_export.core.triggers import (
     ObjectInput,
     UnusableInput,
 )
+from sms_export.core.readers import read_rows
+from sms_export.core.rows import Limits, RawRow, Tally, inline_rows
 from sms_export.retry import RetryPolicy
 from sms_export.settings import Settings
 

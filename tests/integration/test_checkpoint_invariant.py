@@ -29,8 +29,8 @@ from emulator import EmulatorServer, Fault, SmsBackend
 from emulator.sms.models import export_file_for
 from sms_export.adapters.platform import Invocation
 from sms_export.core import checkpoint
+from sms_export.core.input_kinds import InlineInput
 from sms_export.core.models import Outcome, Triple
-from sms_export.core.triggers import InlineInput
 from sms_export.flow import Flow
 from sms_export.settings import Settings
 from tests.support import ACCESS_KEY, SECRET_KEY, parse_export, triples

@@ -13,8 +13,9 @@ import index
 from emulator import EmulatorServer, Fault
 from localrun.contexts import LambdaContext
 from sms_export.core import checkpoint
-from sms_export.core.checkpoint import OUTCOME_FILENAME, REPORT_FILENAME
+from sms_export.core.documents import OUTCOME_FILENAME
 from sms_export.core.errors import RetryLater
+from sms_export.core.page import REPORT_FILENAME
 from tests.support import Aws, batch_file, csv_text, parse_export, triples
 
 

@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 
 from sms_export.core.errors import SmsExportError
 from sms_export.core.models import Triple
-from sms_export.core.readers import Limits, RawRow, read_rows
+from sms_export.core.readers import read_rows
+from sms_export.core.rows import Limits, RawRow
 from sms_export.core.triggers import recognise
 from sms_export.core.validation import check_row, check_rows
 

@@ -1,16 +1,13 @@
-"""The outcome's rules, its bounded documents, and the answers built from them."""
+"""The outcome's rules: its status, its counts, and when it is news."""
 
 from __future__ import annotations
 
-import json
-from typing import Any, Literal
+from typing import Literal
 
 import pytest
 
-from sms_export.core.documents import ANSWER_LIMIT, LOG_LINE_LIMIT, bounded, complete
-from sms_export.core.models import BatchResult, Notification, Outcome, Problem, Rejection
+from sms_export.core.models import BatchResult, Notification, Outcome, Problem
 from sms_export.core.outcome import (
-    Subject,
     exported_count,
     failed,
     ignored,
@@ -19,24 +16,7 @@ from sms_export.core.outcome import (
     worth_notifying,
 )
 from sms_export.core.redaction import REDACTED, redact, redacted
-from sms_export.core.replies import http_status, reply, sqs_failures
-
-SUBJECT = Subject("storage", "s3://bucket/in/t.csv", "request-1", "message-1")
-
-
-def batch(first: int, last: int, status: str = "exported", **fields: Any) -> BatchResult:
-    return BatchResult(
-        index=first, size=last - first + 1, first=first, last=last, status=status, **fields
-    )
-
-
-def outcome(
-    batches: list[BatchResult], valid: int, rejected: int = 0, duplicates: int = 0
-) -> Outcome:
-    rejections = [Rejection(row=n + 2, reason="source_id is empty") for n in range(rejected)]
-    return summarise(
-        SUBJECT, valid=valid, rejected=rejections, duplicates=duplicates, batches=batches
-    )
+from tests.unit.outcomes import SUBJECT, batch, outcome
 
 
 @pytest.mark.parametrize(
@@ -114,99 +94,6 @@ def test_a_duplicate_is_known_by_the_earlier_record_not_by_every_batch_resumed()
     assert worth_notifying(fresh, told(outcome([batch(1, 2)], 2)), TOPIC)
 
 
-def huge(batches: int = 300, rejected: int = 100_000) -> Outcome:
-    results = [
-        batch(
-            n * 200 + 1,
-            n * 200 + 200,
-            export=f"s3://bucket/consistency-results/bucket/in/t.csv/etag/batch-{n:06d}.csv",
-            request_id="0" * 32,
-            filename=f"consistency-results-{n:012d}.csv",
-        )
-        for n in range(batches)
-    ]
-    results[-7] = batch(results[-7].first, results[-7].last, "failed", error_code="SMS.2252")
-    results[-1] = batch(results[-1].first, results[-1].last, "pending", retryable=True)
-    result = outcome(results, batches * 200, rejected)
-    result.stored_outcome = "s3://bucket/consistency-results/bucket/in/t.csv/etag/outcome.json"
-    return result
-
-
-def test_a_large_outcome_is_bounded_with_failed_and_pending_batches_first() -> None:
-    result = huge()
-    document = bounded(result, LOG_LINE_LIMIT)
-    assert len(json.dumps(document, ensure_ascii=False).encode()) <= LOG_LINE_LIMIT
-    assert document["rows"] == complete(result)["rows"]  # every total
-    assert [b["status"] for b in document["batches"][:2]] == ["failed", "pending"]
-    assert document["rejected"][0] == {"row": 2, "reason": "source_id is empty"}
-    left = document["truncated"]
-    assert left["batches"] == 300 - len(document["batches"])
-    assert left["rejected"] == 100_000 - len(document["rejected"])
-    assert left["complete_record"] == result.stored_outcome
-    assert len(complete(result)["batches"]) == 300  # outcome.json keeps everything
-
-
-def test_a_small_outcome_is_left_whole_and_in_order() -> None:
-    result = outcome([batch(1, 2), batch(3, 3, "failed"), batch(4, 4)], 4)
-    assert bounded(result) == complete(result)
-    assert "truncated" not in bounded(result)
-
-
-def test_even_huge_strings_fit() -> None:
-    result = failed(SUBJECT, Problem(code="MissingColumns", message="x" * 200_000))
-    document = bounded(result, 16 * 1024)
-    assert len(json.dumps(document).encode()) <= 16 * 1024
-    assert document["error"]["message"].startswith("xxx")
-
-
-def test_an_http_answer_to_100000_invalid_rows_stays_deliverable() -> None:
-    result = outcome([], 0, rejected=100_000)
-    result.rejects_report = "s3://bucket/consistency-results/inline/r/rejected.csv"
-    answer = reply("http", "http", [result])
-    assert answer["statusCode"] == 400
-    assert len(answer["body"].encode()) <= ANSWER_LIMIT
-    body = json.loads(answer["body"])
-    assert body["rows"]["rejected"] == 100_000
-    assert body["rejects_report"] == result.rejects_report
-    assert body["rejected"][0]["row"] == 2
-    assert body["truncated"]["batches"] == 0  # none to leave out
-
-
-def test_several_outcomes_share_the_answers_budget() -> None:
-    answer = reply("outcome", "kafka", [huge(batches=100, rejected=500) for _ in range(100)])
-    assert len(json.dumps(answer).encode()) <= ANSWER_LIMIT
-    assert answer["status"] == "partial"
-    assert len(answer["outcomes"]) == 100
-    assert all("truncated" in item for item in answer["outcomes"])  # 65 KB each, cut to 60
-
-
-@pytest.mark.parametrize(
-    ("outcomes", "status"),
-    [
-        ([outcome([batch(1, 3)], 3)], 200),
-        ([outcome([batch(1, 2), batch(3, 3, "failed")], 3)], 200),
-        ([outcome([batch(1, 3, "failed", retryable=True)], 3)], 503),
-        ([outcome([batch(1, 3, "failed")], 3)], 502),
-        ([outcome([], 0, rejected=3)], 400),
-        ([failed(SUBJECT, Problem(code="ConfigurationError", message="m", retryable=True))], 500),
-        ([failed(SUBJECT, Problem(code="InternalError", message="m"))], 500),
-        ([failed(SUBJECT, Problem(code="UnreadableFile", message="m"))], 400),
-    ],
-)
-def test_http_status_codes(outcomes: list[Outcome], status: int) -> None:
-    assert http_status(outcomes) == status
-
-
-def test_sqs_names_each_retryable_message_once() -> None:
-    def message(message_id: str | None, retryable: bool) -> Outcome:
-        subject = Subject("sqs", "inline", "r", message_id)
-        return failed(subject, Problem(code="C", message="m", retryable=retryable))
-
-    outcomes = [message("a", True), message("b", False), message("a", True), message(None, True)]
-    assert sqs_failures(outcomes) == [{"itemIdentifier": "a"}]
-    assert reply("sqs", "sqs", outcomes) == {"batchItemFailures": [{"itemIdentifier": "a"}]}
-
-
 def test_secrets_are_replaced_everywhere_longest_first() -> None:
     value = {"a": ["key-AK-and-AKSK"], "b": {"c": "AK"}, "d": 3}
     assert redact(value, ["AK", "AKSK", ""]) == {
@@ -252,138 +139,3 @@ def test_an_ignored_input_says_why() -> None:
         "request-1",
         "message-1",
     )
-
-
-def test_a_document_exactly_at_the_limit_is_not_cut() -> None:
-    result = huge(batches=80, rejected=80)
-    whole = complete(result)
-    exact = len(json.dumps(whole, ensure_ascii=False).encode())
-    assert bounded(result, exact) == whole
-    listed = bounded(result, exact - 1)
-    assert len(listed["batches"]) == 50
-    assert bounded(result, len(json.dumps(listed, ensure_ascii=False).encode())) == listed
-
-
-def test_strings_are_shortened_to_a_fixed_length_only_when_nothing_else_fits() -> None:
-    from sms_export.core.documents import SHORTENED
-
-    kept = "k" * SHORTENED
-    result = outcome([batch(1, 1, "failed", error_msg="e" * 100_000)], 1, rejected=1)
-    result.error = Problem(code=kept, message="m" * 100_000)
-    document = bounded(result, 4096)
-    assert document["error"]["code"] == kept
-    assert document["error"]["message"] == "m" * (SHORTENED - 1) + "…"
-    assert (document["batches"], document["rejected"]) == ([], [])
-    assert document["truncated"] == {"batches": 1, "rejected": 1, "complete_record": None}
-
-
-def test_an_http_answer_is_json_text_with_its_headers() -> None:
-    result = outcome([batch(1, 1)], 1)
-    result.input = "s3://bucket/迁移/t.csv"
-    answer = reply("http", "http", [result])
-    assert answer["headers"] == {"Content-Type": "application/json"}
-    assert answer["isBase64Encoded"] is False
-    assert "迁移" in answer["body"]  # UTF-8, not escapes: a third of the size for Chinese
-    assert json.loads(answer["body"]) == complete(result)
-
-
-def test_several_outcomes_are_combined_under_the_worst_status() -> None:
-    succeeded = outcome([batch(1, 1)], 1)
-    partial = outcome([batch(1, 1), batch(2, 2, "failed", retryable=True)], 2)
-    skipped = ignored(SUBJECT, "nothing")
-    answer = reply("outcome", "smn", [succeeded, skipped, partial])
-    assert answer == {
-        "status": "partial",
-        "trigger": "smn",
-        "retryable": True,
-        "outcomes": [complete(succeeded), complete(skipped), complete(partial)],
-    }
-    assert reply("outcome", "smn", [skipped, succeeded])["status"] == "succeeded"
-    assert reply("outcome", "smn", [skipped, succeeded])["retryable"] is False
-
-
-def test_many_large_outcomes_are_each_cut_to_their_share_of_the_answer() -> None:
-    def wordy() -> Outcome:
-        results = [
-            batch(n, n, "failed", error_code="SMS.2252", error_msg="x" * 1000) for n in range(1, 61)
-        ]
-        return outcome(results, 60)
-
-    many = [wordy() for _ in range(120)]
-    answer = reply("outcome", "kafka", many)
-    assert len(json.dumps(answer, ensure_ascii=False).encode()) <= ANSWER_LIMIT
-    assert all(len(item["batches"]) == 20 for item in answer["outcomes"])  # 50 would not fit
-    assert all(item["truncated"]["rejected"] == 0 for item in answer["outcomes"])
-
-
-def test_a_bounded_document_lists_the_worst_sources_and_counts_the_rest() -> None:
-    from sms_export.core.models import SourceVerdict
-    from sms_export.core.verdicts import summarise
-
-    verdicts = [
-        SourceVerdict(
-            task_id=f"t-{n}",
-            source_id=f"s-{n}",
-            source_name=f"server-{n:04d}-" + "x" * 200,
-            verdict="inconsistent" if n % 3 == 0 else "consistent",
-            different_files=n,
-        )
-        for n in range(600)
-    ]
-    result = outcome([batch(1, 600)], valid=600)
-    result.consistency = summarise(verdicts)
-    document = bounded(result, LOG_LINE_LIMIT)
-    assert len(json.dumps(document).encode()) <= LOG_LINE_LIMIT
-    listed = document["consistency"]["sources"]
-    assert 0 < len(listed) < 600
-    assert listed == complete(result)["consistency"]["sources"][: len(listed)]  # worst first
-    assert listed[0]["different_files"] == 597
-    assert document["truncated"]["sources"] == 600 - len(listed)
-    counts = {k: document["consistency"][k] for k in ("checked", "consistent", "inconsistent")}
-    assert counts == {"checked": 600, "consistent": 400, "inconsistent": 200}
-    small = outcome([batch(1, 2)], valid=2)
-    small.consistency = summarise(verdicts[:2])
-    assert "truncated" not in bounded(small)
-    assert len(bounded(small)["consistency"]["sources"]) == 2
-
-
-def test_a_bounded_document_lists_the_most_differing_directories_and_counts_the_rest() -> None:
-    from sms_export.core.models import DirectoryCheck, SourceVerdict
-    from sms_export.core.verdicts import summarise
-
-    verdicts = [
-        SourceVerdict(
-            task_id=f"t-{n}",
-            source_id=f"s-{n}",
-            source_name=f"server-{n}",
-            verdict="inconsistent",
-            different_files=n + 1,
-            directories=[
-                DirectoryCheck(path=f"/home/user-{n:04d}/" + "x" * 200, different_files=n + 1)
-            ],
-        )
-        for n in range(300)
-    ]
-    result = outcome([batch(1, 300)], valid=300)
-    result.consistency = summarise(verdicts)
-    document = bounded(result, LOG_LINE_LIMIT)
-    assert len(json.dumps(document).encode()) <= LOG_LINE_LIMIT
-    listed = document["consistency"]["directories"]
-    assert 0 < len(listed) < 300
-    assert listed == complete(result)["consistency"]["directories"][: len(listed)]
-    assert listed[0]["different_files"] == 300
-    assert document["truncated"]["directories"] == 300 - len(listed)
-
-
-def test_a_document_cut_for_its_rejected_rows_leaves_no_source_out() -> None:
-    from sms_export.core.models import SourceVerdict
-    from sms_export.core.verdicts import summarise
-
-    result = outcome([batch(1, 2)], valid=2, rejected=3000)
-    result.consistency = summarise(
-        [SourceVerdict(task_id="t", source_id="s", source_name="a", verdict="consistent")]
-    )
-    document = bounded(result, 16 * 1024)
-    assert document["truncated"]["rejected"] > 0
-    assert document["truncated"]["sources"] == document["truncated"]["directories"] == 0
-    assert len(document["consistency"]["sources"]) == 1

@@ -17,7 +17,8 @@ import pytest
 from sms_export.core.decoding import MAX_LINE, LimitedReader, text_lines, uncompressed
 from sms_export.core.errors import InputError
 from sms_export.core.models import CHUNK_SIZE, Triple
-from sms_export.core.readers import Limits, RawRow, Tally, Unparsed, detect_format, read_rows
+from sms_export.core.readers import detect_format, read_rows
+from sms_export.core.rows import Limits, RawRow, Tally, Unparsed
 from sms_export.core.validation import check_row, check_rows
 from tests.support import workbook_bytes
 
@@ -443,7 +444,7 @@ def test_a_comma_file_after_a_comment_full_of_semicolons_stays_a_comma_file() ->
 
 
 def test_whole_numbers_from_a_sheet_are_written_without_a_fraction() -> None:
-    from sms_export.core.readers import _cell_text
+    from sms_export.core.workbooks import _cell_text
 
     assert [_cell_text(v) for v in (12345.0, 1.5, 7, None, "x")] == ["12345", "1.5", "7", "", "x"]
     # The last whole number a double holds exactly, and the first it may hold for another.

@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 
 from sms_export.core.errors import InputError
 from sms_export.core.models import Rejection, Triple
-from sms_export.core.readers import Limits, RawRow, Tally, read_rows
+from sms_export.core.readers import read_rows
+from sms_export.core.rows import Limits, RawRow, Tally
 from sms_export.core.validation import EXCEL_ERRORS, check_row
 from tests.support import FIXTURES
 

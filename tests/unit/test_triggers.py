@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from sms_export.core.errors import InputError
-from sms_export.core.triggers import InlineInput, ObjectInput, recognise
+from sms_export.core.input_kinds import InlineInput, ObjectInput
+from sms_export.core.triggers import recognise
 from tests.support import load_event, upload_event
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from sms_export.core.batching import unique
 from sms_export.core.models import Rejection, Triple
-from sms_export.core.readers import RawRow
+from sms_export.core.rows import RawRow
 from sms_export.core.validation import check_row, check_rows
 from tests.support import source_id, task_id
 

@@ -29,7 +29,7 @@ from rich.table import Table
 from emulator import DEMO_ACCESS_KEY, DEMO_SECRET_KEY
 from sms_export.settings import Settings
 from sms_export_cli import gates
-from sms_export_cli.reports import show, summary, validation_json, verdicts
+from sms_export_cli.terminal import show, summary, validation_json, verdicts
 from sms_export_cli.watch import Watch
 
 app = typer.Typer(
@@ -106,7 +106,10 @@ def validate(
         list[Path],
         typer.Argument(help="CSV, TSV, JSON, JSON Lines or .xlsx files, gzip-compressed or not."),
     ],
-    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    as_json: Annotated[
+        bool,
+        typer.Option("--json", help="Print what each file holds and how it was read, as JSON."),
+    ] = False,
     rejects: Annotated[
         Path | None,
         typer.Option(help="Also write the rejected rows to this CSV file, as the function would."),

@@ -25,10 +25,6 @@ from dataclasses import dataclass
 from sms_export.core.batching import Batch, plan
 from sms_export.core.models import Triple
 
-OUTCOME_FILENAME = "outcome.json"
-REJECTS_FILENAME = "rejected.csv"
-RESULTS_STEM = "results"  # results.csv or results.xlsx: the exports merged
-REPORT_FILENAME = "report.html"
 # S3 and OBS keys are at most 1,024 bytes of UTF-8; a batch name and the digest that stands
 # in for an over-long folder leave room under this.
 MAX_FOLDER_BYTES = 900

@@ -13,11 +13,13 @@ from typing import Any
 
 from sms_export.core.models import Outcome
 
+OUTCOME_FILENAME = "outcome.json"  # the complete document, beside the exports
 KB = 1024
 LOG_LINE_LIMIT = 64 * KB  # FunctionGraph splits entries past 90 KB; CloudWatch at 256 KB
 ANSWER_LIMIT = 6 * KB * KB - 64 * KB  # both platforms drop synchronous answers over 6 MB
 LISTED = (50, 20, 5, 0)  # entries of each list tried, most first
-STATUS_ORDER = {"failed": 0, "pending": 1, "exported": 2}
+# Where a bounded document must cut the list of batches, what is left to do is kept first.
+BATCH_STATUS_RANK = {"failed": 0, "pending": 1, "exported": 2}
 SHORTENED = 240  # characters a string keeps when even the bare totals do not fit
 
 
@@ -34,7 +36,7 @@ def bounded(outcome: Outcome, max_bytes: int = LOG_LINE_LIMIT) -> dict[str, Any]
     whole = complete(outcome)
     if size(whole) <= max_bytes:
         return whole
-    batches = sorted(whole["batches"], key=lambda batch: STATUS_ORDER[batch["status"]])
+    batches = sorted(whole["batches"], key=lambda batch: BATCH_STATUS_RANK[batch["status"]])
     rejected = whole["rejected"]
     consistency = whole["consistency"]
     sources = consistency["sources"] if consistency else []  # the worst first already

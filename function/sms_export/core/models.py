@@ -76,7 +76,7 @@ class Triple(NamedTuple):
 class Rejection(BaseModel):
     row: int
     reason: str
-    # What the row held, for the rejects report; kept out of the outcome (it may be long).
+    # What the row held, for rejected.csv; kept out of the outcome (it may be long).
     values: dict[str, str] | None = Field(default=None, exclude=True)
 
 

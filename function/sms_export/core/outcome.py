@@ -16,7 +16,7 @@ from sms_export.core.models import (
     Rejection,
     RowCounts,
 )
-from sms_export.core.readers import Tally
+from sms_export.core.rows import Tally
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from sms_export.core.models import Changes, ConsistencySummary, Outcome
 from sms_export.core.page_svg import directory_bars, top_directories, verdict_bar
 from sms_export.core.page_tables import batches, link, moment, rejected, sources
 
+REPORT_FILENAME = "report.html"
 # Names and ids stay on one line (see page_tables); everything around them may wrap.
 STYLE = """
 :root { color-scheme: light; --bad: #b3261e; --good: #1e6b34; --unknown: #8a5a00; }

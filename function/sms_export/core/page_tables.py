@@ -21,7 +21,7 @@ from sms_export.core.models import (
 )
 
 LONG_NAME = 60  # characters: past this a name may break anywhere rather than widen the page
-LONG_VALUE = 120  # a rejected cell's value is cut here; the rejects report has it whole
+LONG_VALUE = 120  # a rejected cell's value is cut here; rejected.csv has it whole
 FOLDED_CHANGES = 25  # more changed sources than this are folded
 
 

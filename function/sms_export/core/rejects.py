@@ -1,4 +1,4 @@
-"""The rejects report: the rejected rows as a CSV file an operator can fix and re-upload (pure)."""
+"""rejected.csv: the rejected rows as a file an operator can fix and upload again (pure)."""
 
 from __future__ import annotations
 

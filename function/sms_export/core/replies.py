@@ -11,7 +11,13 @@ from sms_export.core.documents import ANSWER_LIMIT, LOG_LINE_LIMIT, bounded
 from sms_export.core.models import Outcome, OutcomeStatus
 from sms_export.core.triggers import Reply
 
-STATUS_ORDER: tuple[OutcomeStatus, ...] = ("failed", "partial", "succeeded", "ignored")
+# The answer for several outcomes takes the worst status among them.
+OUTCOME_STATUSES_WORST_FIRST: tuple[OutcomeStatus, ...] = (
+    "failed",
+    "partial",
+    "succeeded",
+    "ignored",
+)
 SERVER_SIDE = ("ConfigurationError", "InternalError")
 
 
@@ -31,7 +37,7 @@ class HttpReply(TypedDict):
 
 
 def overall_status(outcomes: list[Outcome]) -> OutcomeStatus:
-    return min((outcome.status for outcome in outcomes), key=STATUS_ORDER.index)
+    return min((outcome.status for outcome in outcomes), key=OUTCOME_STATUSES_WORST_FIRST.index)
 
 
 def document(trigger: str, outcomes: list[Outcome]) -> dict[str, Any]:

@@ -11,8 +11,9 @@ from typing import Any
 
 from sms_export.core.models import CHUNK_SIZE
 from sms_export.core.ports import StoredObject
-from sms_export.core.readers import workbook_errors
+from sms_export.core.workbooks import workbook_errors
 
+RESULTS_STEM = "results"  # results.csv or results.xlsx, by the exports' format
 CONTENT_TYPES = {
     ".csv": "text/csv; charset=utf-8",
     ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

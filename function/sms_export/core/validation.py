@@ -23,7 +23,7 @@ from sms_export.core.models import (
     first_forbidden_character,
     is_sms_id,
 )
-from sms_export.core.readers import RawRow, Unparsed
+from sms_export.core.rows import RawRow, Unparsed
 
 
 @dataclass

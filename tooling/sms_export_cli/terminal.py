@@ -1,4 +1,4 @@
-"""What the command line prints: file checks and export summaries."""
+"""What the command line prints on the terminal: file checks, export summaries, verdicts."""
 
 from __future__ import annotations
 
