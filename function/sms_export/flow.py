@@ -257,7 +257,8 @@ def record(outcome: Outcome, destination: Destination, topic: Topic | None) -> O
     earlier = destination.earlier_outcome() if topic and nothing_new(outcome) else None
     outcome.stored_outcome = keep_outcome(outcome, destination)
     if outcome.status != "ignored":
-        page = render_page(outcome).encode("utf-8")
+        # (A lone surrogate a direct invocation carried in a rejected cell is kept visible.)
+        page = render_page(outcome).encode("utf-8", "backslashreplace")
         outcome.report = destination.keep(REPORT_FILENAME, [page], "text/html; charset=utf-8")
     reported = announce(outcome, topic, destination.secrets, earlier)
     if reported.stored_outcome is not None:
