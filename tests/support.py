@@ -74,6 +74,22 @@ def upload_suffixes() -> set[str]:
     return {*EXTENSIONS, ".gz"}
 
 
+def published_metrics() -> set[str]:
+    """Every metric the function publishes, asked of the code: an outcome that exported
+    rows, looked up verdicts and compared them with a previous run of the same input."""
+    from sms_export.core.metric_values import measurements
+    from sms_export.core.models import Changes, ConsistencySummary, Outcome
+
+    outcome = Outcome(
+        status="succeeded",
+        trigger="storage",
+        input="s3://bucket/key.csv",
+        request_id="request",
+        consistency=ConsistencySummary(changes=Changes()),
+    )
+    return {measurement.name for measurement in measurements(outcome)}
+
+
 def batch_file(rows: list[Triple], start: int = 0) -> str:
     """The name of the stored export holding `rows`, which begin at position `start` among
     the input's distinct triples."""

@@ -208,6 +208,11 @@ locals {
       metric      = "SourcesInconsistent"
       description = "Sources whose target differs; see the outcome's consistency and report.html"
     }
+    # Published only when the same input ran before (the outcome's consistency.changes).
+    newly_inconsistent_sources = {
+      metric      = "SourcesNewlyInconsistent"
+      description = "Sources that differ now and did not in the previous run of the same input; see the outcome's consistency.changes and report.html"
+    }
   }
 }
 

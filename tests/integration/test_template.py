@@ -15,7 +15,7 @@ from cfnlint.decode import decode
 from samtranslator.translator.transform import transform
 from samtranslator.yaml_helper import yaml_parse
 
-from tests.support import ROOT, upload_suffixes
+from tests.support import ROOT, published_metrics, upload_suffixes
 
 TEMPLATE = ROOT / "template.yaml"
 
@@ -267,10 +267,23 @@ def test_no_real_secret_is_in_the_template() -> None:
     assert secret == '{"ak": "", "sk": ""}'
 
 
-@pytest.mark.parametrize(
-    ("alarm", "metric"),
-    [("FailedBatchesAlarm", "BatchesFailed"), ("InconsistentSourcesAlarm", "SourcesInconsistent")],
-)
+ALARMS = {
+    "FailedBatchesAlarm": "BatchesFailed",
+    "InconsistentSourcesAlarm": "SourcesInconsistent",
+    "NewlyInconsistentSourcesAlarm": "SourcesNewlyInconsistent",
+}
+
+
+def test_every_alarm_is_one_checked_here() -> None:
+    alarms = {
+        name
+        for name, resource in load()["Resources"].items()
+        if resource["Type"] == "AWS::CloudWatch::Alarm"
+    }
+    assert alarms == set(ALARMS)
+
+
+@pytest.mark.parametrize(("alarm", "metric"), sorted(ALARMS.items()))
 def test_alarms_watch_the_functions_metrics_and_tell_the_outcome_topic(
     alarm: str, metric: str
 ) -> None:
@@ -279,6 +292,7 @@ def test_alarms_watch_the_functions_metrics_and_tell_the_outcome_topic(
     template = load()
     properties = template["Resources"][alarm]["Properties"]
     assert properties["MetricName"] == metric
+    assert metric in published_metrics()  # a metric the function writes, by that name
     assert properties["Namespace"] == {"Ref": "MetricsNamespace"}
     # The alarm's series is one the function writes: its namespace and dimensions.
     variables = function()["Environment"]["Variables"]

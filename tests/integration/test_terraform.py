@@ -13,7 +13,7 @@ import hcl2
 import pytest
 
 from sms_export.settings import Settings
-from tests.support import ROOT, upload_suffixes
+from tests.support import ROOT, published_metrics, upload_suffixes
 
 DEPLOY = ROOT / "deploy" / "functiongraph"
 
@@ -213,17 +213,29 @@ def test_the_outcome_topic_exists_and_is_an_output(tf: dict[str, Any]) -> None:
     assert outputs["outcome_topic_urn"]["value"] == ("${huaweicloud_smn_topic.outcomes.topic_urn}")
 
 
-@pytest.mark.parametrize(
-    ("rule", "metric"),
-    [("failed_batches", "BatchesFailed"), ("inconsistent_sources", "SourcesInconsistent")],
-)
+ALARMS = {
+    "failed_batches": "BatchesFailed",
+    "inconsistent_sources": "SourcesInconsistent",
+    "newly_inconsistent_sources": "SourcesNewlyInconsistent",
+}
+
+
+def test_every_alarm_rule_is_one_checked_here(tf: dict[str, Any]) -> None:
+    assert set(tf["huaweicloud_ces_alarmrule"]) == {"alarms"}
+    assert set(local("alarms")) == set(ALARMS)
+
+
+@pytest.mark.parametrize(("rule", "metric"), sorted(ALARMS.items()))
 def test_cloud_eye_alarm_rules_watch_the_functions_metrics(
     tf: dict[str, Any], rule: str, metric: str
 ) -> None:
     from sms_export.core.metric_values import DIMENSION_SETS
 
-    (alarms,) = [block["alarms"] for block in configuration()["locals"] if "alarms" in block]
+    alarms = local("alarms")
     assert alarms[rule]["metric"] == metric
+    assert metric in published_metrics()  # a metric the function writes, by that name
+    # Cloud Eye takes an alarm description of at most 256 characters.
+    assert len(alarms[rule]["description"]) <= 256
     alarm = tf["huaweicloud_ces_alarmrule"]["alarms"]
     assert alarm["for_each"] == "${local.alarms}"
     (watched,) = alarm["metric"]
