@@ -667,8 +667,24 @@ def main() -> int:
         arguments.write.write_text(
             f"# Benchmark results\n\nMachine: {machine()}. Run: "
             f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.\n\n{output}\n"
+            f"{notes_below_the_table(arguments.write)}"
         )
     return 0
+
+
+def notes_below_the_table(path: Path) -> str:
+    """What was written by hand under the last run's table (what was fixed, what remains):
+    a new run replaces the figures, not the account of them."""
+    if not path.exists():
+        return ""
+    lines = path.read_text().splitlines(keepends=True)
+    in_table = False
+    for number, line in enumerate(lines):
+        if line.startswith("|"):
+            in_table = True
+        elif in_table:
+            return "".join(lines[number:])
+    return ""
 
 
 if __name__ == "__main__":
