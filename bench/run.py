@@ -32,7 +32,14 @@ from typing import IO, Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "function"), str(ROOT / "tooling")]
 
-from emulator import DEMO_ACCESS_KEY, DEMO_SECRET_KEY, EXPORT_ACTION, EmulatorServer, SmsBackend
+from emulator import (
+    DEMO_ACCESS_KEY,
+    DEMO_SECRET_KEY,
+    EXPORT_ACTION,
+    LOOKUP_ACTION,
+    EmulatorServer,
+    SmsBackend,
+)
 
 BIN = Path(sys.executable).parent
 ROW = {
@@ -287,9 +294,9 @@ def run_function(
             CLOUD_SDK_SK=DEMO_SECRET_KEY,
             EXPORT_DIR=str(work / f"out-{time.time()}"),
             HOME=str(work),
-            # The exports alone: the verdict lookups (one per source) are measured apart.
-            CONSISTENCY_SUMMARY="false",
-            **settings,
+            # The exports alone unless told: the verdict lookups (one per source) are
+            # measured apart.
+            **{"CONSISTENCY_SUMMARY": "false", **settings},
         ),
         contextlib.redirect_stdout(io.StringIO()),
     ):
@@ -546,6 +553,55 @@ def fleet(
     ]
 
 
+# -- 8. verdicts at the scale of a wave ----------------------------------------------------------
+@contextmanager
+def timed_calls(owner: Any, name: str) -> Iterator[list[float]]:
+    """How long each call of `owner.name` took, for code that looks the name up when it calls."""
+    original = getattr(owner, name)
+    durations: list[float] = []
+
+    def timed(*args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            durations.append(time.perf_counter() - started)
+
+    setattr(owner, name, timed)
+    try:
+        yield durations
+    finally:
+        setattr(owner, name, original)
+
+
+def verdicts(work: Path, sources: int = 1_000, rate: float = 10.0, latency: float = 0.2) -> Figure:
+    """One instance looking up a wave's verdicts, one ShowConsistencyResult call per source,
+    against that API's quota (#22). The lookups are timed apart, from the first to the last
+    (around `lookups.verdicts`): the exports before them are another API, with its own quota
+    and its own figures above."""
+    from sms_export import lookups
+
+    backend = SmsBackend(latency=latency, quotas={LOOKUP_ACTION: rate})
+    with EmulatorServer(backend) as server, timed_calls(lookups, "verdicts") as looking_up:
+        elapsed, outcome = run_function(
+            direct_event(sources), server, work, MAX_CONCURRENCY="4", CONSISTENCY_SUMMARY="true"
+        )
+    tally = backend.tally(LOOKUP_ACTION)
+    (spent,) = looking_up
+    minimum = tally.succeeded / rate
+    judged = outcome["consistency"]["checked"] - outcome["consistency"]["unknown"]
+    return Figure(
+        f"verdicts: {sources:,} sources, {rate:.0f} lookups/s allowed, {latency * 1000:.0f} ms",
+        spent / minimum,
+        "× minimum",
+        "≤ 1.3× successful lookups ÷ quota, every source judged",
+        spent / minimum <= 1.3 and judged == sources,
+        f"lookups {spent:.1f} s; minimum {minimum:.1f} s ({tally.succeeded:,} calls ÷ "
+        f"{rate:.0f}/s); {judged:,} of {sources:,} sources judged; {tally.throttled:,} "
+        f"throttled; end to end {elapsed:.1f} s with the exports",
+    )
+
+
 # -- the table ----------------------------------------------------------------------------------
 def table(figures: list[Figure]) -> str:
     lines = ["| benchmark | figure | target | met | detail |", "| --- | --- | --- | --- | --- |"]
@@ -584,6 +640,7 @@ FIGURES: dict[str, Callable[[Path], list[Figure]]] = {
         *fleet(work, instances=16, rows=3_000, rate=20, latency=0.1),
         *fleet(work, instances=4, rows=2_000, rate=10, latency=0.2),
     ],
+    "verdicts": lambda work: [verdicts(work)],
 }
 
 
@@ -610,8 +667,24 @@ def main() -> int:
         arguments.write.write_text(
             f"# Benchmark results\n\nMachine: {machine()}. Run: "
             f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.\n\n{output}\n"
+            f"{notes_below_the_table(arguments.write)}"
         )
     return 0
+
+
+def notes_below_the_table(path: Path) -> str:
+    """What was written by hand under the last run's table (what was fixed, what remains):
+    a new run replaces the figures, not the account of them."""
+    if not path.exists():
+        return ""
+    lines = path.read_text().splitlines(keepends=True)
+    in_table = False
+    for number, line in enumerate(lines):
+        if line.startswith("|"):
+            in_table = True
+        elif in_table:
+            return "".join(lines[number:])
+    return ""
 
 
 if __name__ == "__main__":

@@ -172,7 +172,9 @@ class BatchRunner:
         late = self._out_of_time()
         if late is None and throttles:
             late = self._wait(self._policy.throttle_delay(throttles))
-        return late or self._wait(self._rate.reserve())
+        while late is None and (due := self._rate.take()) > 0:
+            late = self._wait(due)
+        return late
 
     def _throttled_too_long(self, since: float) -> bool:
         """With a deadline, a throttled call waits as long as it allows. Without one (a

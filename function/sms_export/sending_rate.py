@@ -8,9 +8,13 @@ retry mode (`botocore/retries/adaptive.py`, `bucket.py`, `throttling.py`, with t
 constants), written here because the FunctionGraph package carries no botocore and the
 Huawei SDK has no limiter of its own.
 
-Until the first 429 the bucket is open (no limit, or the operator's ceiling). Slots are
-handed out in order (a virtual schedule): a worker reserves the next free slot under the
-lock and sleeps outside it, so the workers never burst together after a pause.
+Until the first 429 the bucket is open (no limit, or the operator's ceiling). After it,
+the bucket holds one token: a call may go 1/rate after the one before, so the workers never
+burst together after a pause. A worker whose slot is not yet due takes nothing, sleeps
+until it is due and asks again, like botocore's `TokenBucket.acquire`: a slot booked ahead
+would keep the rate of when it was booked, and with MAX_CONCURRENCY workers queued at a
+low rate the pool would follow a raised rate (or a lowered one) seconds late, the tail of a
+fleet's run, when others finish and leave their share of the quota, most of all.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ class SendingRate:
     clock: Callable[[], float] = time.monotonic
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _rate: float | None = None  # None: open (no 429 yet, no ceiling)
-    _next_slot: float = 0.0
+    _last_slot: float | None = None  # when the last call went (or was throttled)
     # CUBIC's memory: the rate that was throttled, and when.
     _throttled_rate: float = 0.0
     _throttled_at: float = 0.0
@@ -52,16 +56,18 @@ class SendingRate:
         """Calls per second allowed now; None while open."""
         return self._rate
 
-    def reserve(self) -> float:
-        """Take the next slot: how long to wait before calling (0: call now)."""
+    def take(self) -> float:
+        """Take the next slot if it is due (0: call now); otherwise how long until it is
+        due, taking nothing: sleep that long and ask again."""
         with self._lock:
             now = self.clock()
+            if self._rate is not None and self._last_slot is not None:
+                wait = self._last_slot + 1 / self._rate - now
+                if wait > 0:
+                    return wait
+            self._last_slot = now
             self._count_call(now)
-            if self._rate is None:
-                return 0.0
-            slot = max(now, self._next_slot)
-            self._next_slot = slot + 1 / self._rate
-            return slot - now
+            return 0.0
 
     def throttled(self, sent_at: float | None = None) -> None:
         """The gateway answered 429 to a call sent at `sent_at`: lower the rate below what
@@ -77,9 +83,8 @@ class SendingRate:
             rate = sending if self._rate is None else min(sending, self._rate)
             self._throttled_rate, self._throttled_at = rate, now
             self._set(rate * BETA)
-            assert self._rate is not None
             # The throttled call took a slot too: the next one waits a whole interval.
-            self._next_slot = max(self._next_slot, now + 1 / self._rate)
+            self._last_slot = now
 
     def succeeded(self) -> None:
         """A call went through: climb back along the CUBIC curve, at most to twice what is
