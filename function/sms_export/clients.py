@@ -55,17 +55,19 @@ def metrics_for(
     settings: Settings, invocation: Invocation, credentials: HuaweiCredentials | None
 ) -> Publisher | None:
     """METRICS: auto is EMF on Lambda, Cloud Eye on FunctionGraph, nothing on a local run."""
-    from sms_export.adapters import cloudeye
-    from sms_export.adapters.emf import EmfMetrics
-    from sms_export.adapters.logs import metrics_not_published
-
     mode: MetricsMode = settings.metrics
     if mode == "auto":
         mode = AUTO_METRICS.get(invocation.platform, "off")
     if mode == "emf":
+        from sms_export.adapters.emf import EmfMetrics
+
         return EmfMetrics(settings.metrics_namespace, invocation.function_name)
     if mode != "ces":
         return None
+    # Only here: Cloud Eye's SDK is not imported on Lambda, nor on a local run.
+    from sms_export.adapters import cloudeye
+    from sms_export.adapters.logs import metrics_not_published
+
     if credentials is None:
         metrics_not_published("ces", "no Huawei Cloud credentials to sign with", [])
         return None
