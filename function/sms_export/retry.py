@@ -35,12 +35,13 @@ class RetryPolicy:
         step = min(self.max_seconds, base * 2.0 ** (attempt - 1))
         return step / 2 + self.rng.uniform(0, step / 2)
 
-    def throttle_delay(self, throttles: int) -> float:
-        """Full jitter after a 429 (anywhere from nothing to the exponential step), as AWS
-        recommends for clients competing for one limit: instances throttled together
-        spread out instead of coming back in step."""
-        step = min(self.max_seconds, self.throttle_base_seconds * 2.0 ** (throttles - 1))
-        return self.rng.uniform(0, step)
+    def throttle_delay(self) -> float:
+        """Full jitter after a 429, anywhere from nothing to `throttle_base_seconds`, as AWS
+        recommends for clients competing for one limit: instances throttled together come
+        back apart instead of in step. It does not grow with each 429 of a call: the
+        sending rate, lowered by the 429s, is what slows the instance down, and a call
+        waiting seconds more after each 429 of a busy window let its slots go unused."""
+        return self.rng.uniform(0, self.throttle_base_seconds)
 
     def call(self, action: Callable[[], T]) -> T:
         """Run `action`, retrying retryable failures (the batch runner has its own loop,

@@ -152,7 +152,7 @@ class BatchRunner:
                 if not self._try_again(error, faults):
                     return Tried(None, error, calls, throttles)
                 continue
-            self._rate.succeeded()
+            self._rate.succeeded(sent_at)
             return Tried(value, None, calls, throttles)
         return Tried(None, last, calls, throttles) if last else Tried(None, cause, 0)
 
@@ -171,7 +171,7 @@ class BatchRunner:
         No call is made that would start inside the deadline margin."""
         late = self._out_of_time()
         if late is None and throttles:
-            late = self._wait(self._policy.throttle_delay(throttles))
+            late = self._wait(self._policy.throttle_delay())
         while late is None and (due := self._rate.take()) > 0:
             late = self._wait(due)
         return late

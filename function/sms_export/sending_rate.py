@@ -2,11 +2,23 @@
 
 Instances of the function share one API quota that none of them can see. Each instance
 therefore learns its share from the gateway's 429s, the way TCP shares a link: the rate
-drops to β (0.7) times what it was sending when throttled, then climbs back along the CUBIC curve,
+drops to β times what it was sending when throttled, then climbs back along the CUBIC curve,
 slowly near the rate that was throttled and faster beyond it. This is botocore's adaptive
-retry mode (`botocore/retries/adaptive.py`, `bucket.py`, `throttling.py`, with the same
-constants), written here because the FunctionGraph package carries no botocore and the
-Huawei SDK has no limiter of its own.
+retry mode (`botocore/retries/adaptive.py`, `bucket.py`, `throttling.py`), written here
+because the FunctionGraph package carries no botocore and the Huawei SDK has no limiter of
+its own, with three changes measured against a shared quota (`make bench`, bench/RESULTS.md):
+
+- The gateway counts calls per window (a second): after a decrease, the window still holds
+  calls sent at the old rate, and their 429s say nothing new. A 429 lowers the rate at most
+  once per window, as TCP reduces once per round trip; botocore lowers it on every 429,
+  and the aftermath of one burst cut it to the floor.
+- The first 429 ends an open burst, whose measured rate counts calls the gateway mostly
+  refused: the rate starts from what the gateway let through in the last window (the
+  instance's share of the quota, counting calls still in flight as their answers come),
+  not from what was sent.
+- β and C are BETA and SCALE below, not botocore's 0.7 and 0.4: botocore's curve climbs
+  back to 20 calls/s in 2.5 s, where a quota's window is one second, and an instance
+  left alone at the end of a fleet's run took seconds to take up the quota the others left.
 
 Until the first 429 the bucket is open (no limit, or the operator's ceiling). After it,
 the bucket holds one token: a call may go 1/rate after the one before, so the workers never
@@ -21,14 +33,16 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-BETA = 0.7  # the multiplicative decrease on a 429
-SCALE = 0.4  # CUBIC's C: how fast the rate climbs back
+BETA = 0.85  # the multiplicative decrease on a 429 (botocore: 0.7)
+SCALE = 4.0  # CUBIC's C: how fast the rate climbs back (botocore: 0.4)
 MIN_RATE = 0.5  # calls per second: never slower, so a lone instance still gets on
 SMOOTHING = 0.8  # of the measured sending rate, as botocore's RateClocker
 MEASURE_SECONDS = 0.5  # the measured rate's time bucket
+WINDOW_SECONDS = 1.0  # the gateway's: quotas are calls per second
 
 
 @dataclass
@@ -45,6 +59,9 @@ class SendingRate:
     _measured: float = 0.0
     _bucket: float = 0.0
     _bucket_calls: int = 0
+    # Successes answered in the last window; whether the last decrease started from them.
+    _answered: deque[float] = field(default_factory=deque, repr=False)
+    _from_share: bool = False
     throttles: int = 0  # 429s seen by this instance
 
     def __post_init__(self) -> None:
@@ -70,29 +87,42 @@ class SendingRate:
             return 0.0
 
     def throttled(self, sent_at: float | None = None) -> None:
-        """The gateway answered 429 to a call sent at `sent_at`: lower the rate below what
-        was being sent. Once per burst, as TCP halves once per lost window: a call sent
-        before the last decrease was sent at the old rate, and its 429 says nothing new
-        (counting each of a burst's 429s would cut the rate to the floor)."""
+        """The gateway answered 429 to a call sent at `sent_at` (default: now): lower the
+        rate to β times what it was, unless it was lowered less than a window before the
+        call was sent."""
         with self._lock:
             now = self.clock()
+            sent_at = now if sent_at is None else sent_at
             self.throttles += 1
-            if sent_at is not None and sent_at < self._throttled_at:
+            if self.throttles > 1 and sent_at < self._throttled_at + WINDOW_SECONDS:
                 return
-            sending = self._sending_rate(now)
-            rate = sending if self._rate is None else min(sending, self._rate)
-            self._throttled_rate, self._throttled_at = rate, now
-            self._set(rate * BETA)
+            self._from_share = self._rate is None
+            if self._from_share:
+                throttled_rate = float(self._let_through(now))
+            else:
+                throttled_rate = min(self._sending_rate(now), self._rate or 0.0)
+            self._throttled_rate, self._throttled_at = throttled_rate, now
+            self._set(throttled_rate * BETA)
             # The throttled call took a slot too: the next one waits a whole interval.
             self._last_slot = now
 
-    def succeeded(self) -> None:
-        """A call went through: climb back along the CUBIC curve, at most to twice what is
-        being sent (a rate never tried is no evidence), never above the ceiling."""
+    def succeeded(self, sent_at: float | None = None) -> None:
+        """A call sent at `sent_at` went through: climb back along the CUBIC curve, at most
+        to twice what is being sent (a rate never tried is no evidence), never above the
+        ceiling. A call of the open burst answered after the first 429 was let through in
+        its window too: the share that decrease started from was one larger."""
         with self._lock:
+            now = self.clock()
+            self._answered.append(now)
+            self._let_through(now)  # (forgets what is older than the window)
             if not self.throttles:
                 return  # open, or held at the ceiling: nothing learnt to climb back from
-            now = self.clock()
+            if (
+                self._from_share
+                and sent_at is not None
+                and self._throttled_at - WINDOW_SECONDS < sent_at <= self._throttled_at
+            ):
+                self._throttled_rate += 1
             regain = (self._throttled_rate * (1 - BETA) / SCALE) ** (1 / 3)
             cubic = SCALE * (now - self._throttled_at - regain) ** 3 + self._throttled_rate
             self._set(min(cubic, 2 * self._sending_rate(now)))
@@ -108,6 +138,13 @@ class SendingRate:
             self._measured = current * SMOOTHING + self._measured * (1 - SMOOTHING)
             self._bucket, self._bucket_calls = bucket, 0
         self._bucket_calls += 1
+
+    def _let_through(self, now: float) -> int:
+        """Of this instance's calls, how many the gateway let through in the last window
+        (answered with success)."""
+        while self._answered and now - self._answered[0] >= WINDOW_SECONDS:
+            self._answered.popleft()
+        return len(self._answered)
 
     def _sending_rate(self, now: float) -> float:
         """The smoothed measured rate; at the very start, what the current bucket holds."""

@@ -1,7 +1,8 @@
-"""The adaptive sending rate: open until a 429, β times what was sent after it, CUBIC back up."""
+"""The adaptive sending rate: open until a 429, then β times the share, CUBIC back up."""
 
 from __future__ import annotations
 
+import itertools
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -40,47 +41,106 @@ def test_the_rate_is_open_until_the_first_429() -> None:
     assert rate.rate is None
 
 
-def test_a_429_lowers_the_rate_to_beta_times_what_was_being_sent() -> None:
+def answered(rate: SendingRate, clock: Clock, sent: list[float], at: float) -> None:
+    """Successes, answered at `at`, for calls sent at `sent`."""
+    clock.now = at
+    for moment in sent:
+        rate.succeeded(sent_at=moment)
+
+
+def paced(rate: SendingRate, clock: Clock) -> None:
+    """Ten calls in the first second, all let through; a 429 at 1.0 s that lowers the
+    rate from the open burst's share, 10 calls: the bucket is paced from then on."""
+    ten_a_second(rate, clock)
+    answered(rate, clock, [n / 10 for n in range(10)], at=0.95)
+    clock.now = 1.0
+    rate.throttled(sent_at=1.0)
+    assert rate.rate == pytest.approx(10 * BETA)
+
+
+def test_the_first_429_starts_from_what_the_gateway_let_through_not_what_was_sent() -> None:
+    """An open pool sends as fast as answers come: 60 calls/s measured, of which the
+    gateway let 20 through. Starting from what was sent (botocore's rule) would leave the
+    rate above the quota; the share is what the instance can have."""
     clock = Clock()
     rate = SendingRate(clock=clock)
-    ten_a_second(rate, clock)
-    rate.throttled()
-    assert rate.rate == pytest.approx(8.0 * BETA)
+    burst = [n / 100 for n in range(30)]
+    assert sent_at(rate, clock, burst) == [0.0] * 30
+    answered(rate, clock, burst[:20], at=0.3)
+    rate.throttled(sent_at=0.29)
+    assert rate.rate == pytest.approx(20 * BETA)
     # The next call waits a whole interval after the throttled one.
-    assert rate.take() == pytest.approx(1 / (8.0 * BETA))
+    assert rate.take() == pytest.approx(1 / (20 * BETA))
 
 
-def test_429s_in_a_row_keep_lowering_it_but_never_below_the_minimum() -> None:
+def test_calls_of_the_burst_answered_after_the_first_429_count_in_its_share() -> None:
+    """A 429 comes back at once; the calls let through are answered later (200 ms here):
+    when the first 429 arrives the share looks empty, and each of them makes it one larger."""
     clock = Clock()
     rate = SendingRate(clock=clock)
-    ten_a_second(rate, clock)
+    burst = [n / 100 for n in range(10)]
+    sent_at(rate, clock, burst)
+    clock.now = 0.1
+    rate.throttled(sent_at=0.1)
+    assert rate.rate == MIN_RATE  # nothing answered yet
+    answered(rate, clock, burst, at=0.1)
+    assert rate.rate == pytest.approx(10 * BETA)
+    # A call sent after the decrease is no evidence of the share before it.
+    answered(rate, clock, [0.2], at=0.1)
+    assert rate.rate == pytest.approx(10 * BETA)
+
+
+def test_429s_within_a_window_of_a_decrease_do_not_lower_the_rate_again() -> None:
+    """The gateway's window still holds calls sent before the decrease: their successors'
+    429s say nothing about the new rate. A 429 a window later does."""
+    clock = Clock()
+    rate = SendingRate(clock=clock)
+    paced(rate, clock)
+    for moment in (1.1, 1.5, 1.99):
+        clock.now = moment
+        rate.throttled(sent_at=moment)
+        assert rate.rate == pytest.approx(10 * BETA)
+    clock.now = 2.1
+    rate.throttled(sent_at=2.05)
+    assert rate.rate is not None
+    assert rate.rate < 10 * BETA
+    assert rate.throttles == 5
+
+
+def test_429s_a_window_apart_keep_lowering_it_but_never_below_the_minimum() -> None:
+    clock = Clock()
+    rate = SendingRate(ceiling=8.0, clock=clock)
     seen = []
-    for _ in range(20):
-        rate.throttled()
+    for second in range(40):
+        sent_at(rate, clock, [second + n / 8 for n in range(8)])
+        clock.now = second + 0.99
+        rate.throttled(sent_at=second + 0.99)
         seen.append(rate.rate)
-    assert seen[:3] == pytest.approx([8.0 * BETA, 8.0 * BETA**2, 8.0 * BETA**3])
-    assert min(r for r in seen if r is not None) == MIN_RATE
+    assert all(b is not None and a is not None and b <= a for a, b in itertools.pairwise(seen))
+    assert seen[0] is not None
+    assert seen[0] < 8.0
+    assert seen[-1] == MIN_RATE
 
 
 def test_successes_climb_back_along_the_cubic_curve() -> None:
     clock = Clock()
     rate = SendingRate(clock=clock)
-    ten_a_second(rate, clock)
-    rate.throttled()  # at 0.9 s, from 8 calls/s
-    regain = (8.0 * (1 - BETA) / SCALE) ** (1 / 3)  # K: when the throttled rate is reached
+    paced(rate, clock)  # at 1.0 s, from a share of 10 calls/s
+    regain = (10.0 * (1 - BETA) / SCALE) ** (1 / 3)  # K: when the throttled rate is reached
     by_time = {}
-    for step in range(1, 401):  # a call whenever a slot is due, each a success
-        if sent_at(rate, clock, [0.9 + step / 100]) == [0.0]:
-            rate.succeeded()
+    for step in range(1, 301):  # a call whenever a slot is due, each a success
+        moment = 1.0 + step / 100
+        if sent_at(rate, clock, [moment]) == [0.0]:
+            rate.succeeded(sent_at=moment)
         by_time[step / 100] = rate.rate
-    slow = by_time[0.5]
+    slow = by_time[round(regain / 2, 2)]
     assert slow is not None
-    assert 8.0 * BETA < slow < 8.0
+    assert 10.0 * BETA < slow < 10.0
     near = by_time[round(regain, 2)]
-    assert near == pytest.approx(8.0, abs=0.1)  # regained after about K seconds
-    beyond = by_time[4.0]
+    assert near == pytest.approx(10.0, abs=0.1)  # regained after about K seconds
+    beyond = by_time[3.0]
     assert beyond is not None
-    assert beyond > 10.0
+    assert beyond > 15.0
 
 
 def test_the_climb_stops_at_twice_the_measured_rate() -> None:
@@ -132,13 +192,14 @@ def test_a_rate_raised_while_a_worker_waits_applies_to_it_at_once() -> None:
     rate would follow a raised one only seconds later."""
     clock = Clock()
     rate = SendingRate(clock=clock)
-    ten_a_second(rate, clock)
-    rate.throttled()  # at 0.9 s: 5.6 calls/s, the next slot due at about 1.079 s
-    assert sent_at(rate, clock, [0.95]) == pytest.approx([0.9 + 1 / (8.0 * BETA) - 0.95])
-    rate.succeeded()  # a call of before, answered now: the climb has begun
+    sent_at(rate, clock, [n / 10 for n in range(10)])
+    clock.now = 0.95
+    rate.throttled(sent_at=0.95)  # nothing answered yet: the floor, next slot 2 s away
+    assert sent_at(rate, clock, [1.0]) == pytest.approx([0.95 + 1 / MIN_RATE - 1.0])
+    answered(rate, clock, [0.5, 0.6, 0.7, 0.8], at=1.0)  # the burst's calls come back
     assert rate.rate is not None
-    assert rate.rate > 8.0 * BETA
-    assert sent_at(rate, clock, [0.9 + 1 / rate.rate]) == [0.0]
+    assert rate.rate > 4 * BETA - 1e-9
+    assert sent_at(rate, clock, [0.95 + 1 / rate.rate]) == [0.0]
 
 
 def test_a_bursts_429s_lower_the_rate_once() -> None:
@@ -146,13 +207,15 @@ def test_a_bursts_429s_lower_the_rate_once() -> None:
     arriving after it, say nothing new and must not cut the rate again."""
     clock = Clock()
     rate = SendingRate(clock=clock)
-    ten_a_second(rate, clock)
-    in_flight = [n / 10 for n in range(10)]  # all sent before the first 429 came back
-    clock.now = 1.0
-    for sent in in_flight:
+    paced(rate, clock)
+    clock.now = 3.0
+    for sent in (2.5, 2.6, 2.7):
         rate.throttled(sent_at=sent)
-    assert rate.rate == pytest.approx(8.0 * BETA)
-    assert rate.throttles == 10  # each counted, one decrease
-    clock.now = 1.5
-    rate.throttled(sent_at=1.2)  # sent after the decrease: the new rate is too fast too
-    assert rate.rate == pytest.approx(8.0 * BETA**2)
+    lowered = rate.rate
+    assert lowered is not None
+    assert lowered < 10 * BETA
+    clock.now = 3.2
+    for sent in (2.8, 2.9, 3.1):
+        rate.throttled(sent_at=sent)
+    assert rate.rate == lowered
+    assert rate.throttles == 7  # each counted, one decrease
