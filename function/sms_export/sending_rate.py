@@ -1,24 +1,26 @@
 """How fast one instance calls the API: an adaptive token bucket, shared by every worker.
 
 Instances of the function share one API quota that none of them can see. Each instance
-therefore learns its share from the gateway's 429s, the way TCP shares a link: the rate
-drops to β times what it was sending when throttled, then climbs back along the CUBIC curve,
-slowly near the rate that was throttled and faster beyond it. This is botocore's adaptive
-retry mode (`botocore/retries/adaptive.py`, `bucket.py`, `throttling.py`), written here
-because the FunctionGraph package carries no botocore and the Huawei SDK has no limiter of
-its own, with three changes measured against a shared quota (`make bench`, bench/RESULTS.md):
+therefore learns its share from the gateway's 429s, the way TCP shares a link: on a 429 the
+rate drops to β times the instance's share, then climbs back along the CUBIC curve, slowly
+near the share and faster beyond it. This is botocore's adaptive retry mode
+(`botocore/retries/adaptive.py`, `bucket.py`, `throttling.py`), written here because the
+FunctionGraph package carries no botocore and the Huawei SDK has no limiter of its own, with
+three changes, each measured against a shared quota (`make bench`, bench/RESULTS.md):
 
-- The gateway counts calls per window (a second): after a decrease, the window still holds
-  calls sent at the old rate, and their 429s say nothing new. A 429 lowers the rate at most
-  once per window, as TCP reduces once per round trip; botocore lowers it on every 429,
-  and the aftermath of one burst cut it to the floor.
-- The first 429 ends an open burst, whose measured rate counts calls the gateway mostly
-  refused: the rate starts from what the gateway let through in the last window (the
-  instance's share of the quota, counting calls still in flight as their answers come),
-  not from what was sent.
-- β and C are BETA and SCALE below, not botocore's 0.7 and 0.4: botocore's curve climbs
-  back to 20 calls/s in 2.5 s, where a quota's window is one second, and an instance
-  left alone at the end of a fleet's run took seconds to take up the quota the others left.
+- **From the share, not from what was sent.** The share is what the gateway let through of
+  this instance's calls in the last window (its quota is calls per second), counting the
+  calls still in flight as their answers come. botocore starts from the rate sent, 429s
+  included: after an open burst that counted calls the gateway mostly refused, and in a
+  fleet of 16 every instance kept sending about twice its share, one call in two refused.
+- **Once per window.** After a decrease the gateway's window still holds calls sent at the
+  old rate, and their 429s say nothing new: a 429 lowers the rate at most once per window,
+  as TCP reduces once per round trip. Lowered on every 429 (botocore), the aftermath of one
+  burst cut it to the floor.
+- **β 0.85 and C 1.5**, not 0.7 and 0.4: from the share a smaller cut suffices, and
+  botocore's curve takes 2.5 s to climb back to 20 calls/s where the window is one second;
+  an instance left alone at the end of a fleet's run took seconds to take up the quota the
+  others left.
 
 Until the first 429 the bucket is open (no limit, or the operator's ceiling). After it,
 the bucket holds one token: a call may go 1/rate after the one before, so the workers never
@@ -38,7 +40,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 BETA = 0.85  # the multiplicative decrease on a 429 (botocore: 0.7)
-SCALE = 4.0  # CUBIC's C: how fast the rate climbs back (botocore: 0.4)
+SCALE = 1.5  # CUBIC's C: how fast the rate climbs back (botocore: 0.4)
 MIN_RATE = 0.5  # calls per second: never slower, so a lone instance still gets on
 SMOOTHING = 0.8  # of the measured sending rate, as botocore's RateClocker
 MEASURE_SECONDS = 0.5  # the measured rate's time bucket
@@ -59,9 +61,8 @@ class SendingRate:
     _measured: float = 0.0
     _bucket: float = 0.0
     _bucket_calls: int = 0
-    # Successes answered in the last window; whether the last decrease started from them.
+    # When the successes of the last window were answered: the share.
     _answered: deque[float] = field(default_factory=deque, repr=False)
-    _from_share: bool = False
     throttles: int = 0  # 429s seen by this instance
 
     def __post_init__(self) -> None:
@@ -88,7 +89,7 @@ class SendingRate:
 
     def throttled(self, sent_at: float | None = None) -> None:
         """The gateway answered 429 to a call sent at `sent_at` (default: now): lower the
-        rate to β times what it was, unless it was lowered less than a window before the
+        rate to β times the share, unless it was lowered less than a window before the
         call was sent."""
         with self._lock:
             now = self.clock()
@@ -96,21 +97,18 @@ class SendingRate:
             self.throttles += 1
             if self.throttles > 1 and sent_at < self._throttled_at + WINDOW_SECONDS:
                 return
-            self._from_share = self._rate is None
-            if self._from_share:
-                throttled_rate = float(self._let_through(now))
-            else:
-                throttled_rate = min(self._sending_rate(now), self._rate or 0.0)
-            self._throttled_rate, self._throttled_at = throttled_rate, now
-            self._set(throttled_rate * BETA)
+            share = float(self._let_through(now))
+            self._throttled_rate, self._throttled_at = share, now
+            self._set(share * BETA)
             # The throttled call took a slot too: the next one waits a whole interval.
             self._last_slot = now
 
     def succeeded(self, sent_at: float | None = None) -> None:
         """A call sent at `sent_at` went through: climb back along the CUBIC curve, at most
         to twice what is being sent (a rate never tried is no evidence), never above the
-        ceiling. A call of the open burst answered after the first 429 was let through in
-        its window too: the share that decrease started from was one larger."""
+        ceiling. A call sent in the window before the last decrease and answered after it
+        was let through in that window too: the share the decrease started from was one
+        larger (a 429 comes back at once, a success only after the export's latency)."""
         with self._lock:
             now = self.clock()
             self._answered.append(now)
@@ -118,8 +116,7 @@ class SendingRate:
             if not self.throttles:
                 return  # open, or held at the ceiling: nothing learnt to climb back from
             if (
-                self._from_share
-                and sent_at is not None
+                sent_at is not None
                 and self._throttled_at - WINDOW_SECONDS < sent_at <= self._throttled_at
             ):
                 self._throttled_rate += 1
