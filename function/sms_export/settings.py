@@ -86,8 +86,8 @@ class Settings(BaseModel):
     max_attempts: int = Field(5, ge=1, le=10)
     retry_base_seconds: float = Field(2.0, ge=0)
     retry_max_seconds: float = Field(30.0, ge=0)
-    # A 429 is waited out (full jitter from 0 to this, doubling) for as long as the deadline
-    # allows; it does not count against MAX_ATTEMPTS.
+    # After a 429: a full jitter from 0 to this, then the call's slot at the lowered rate,
+    # for as long as the deadline allows; it does not count against MAX_ATTEMPTS.
     retry_throttle_base_seconds: float = Field(0.5, ge=0)
     # Each instance adapts its calls per second to the 429s it gets; this caps it, for
     # operators who know their quota (quota ÷ instances).
