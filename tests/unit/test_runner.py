@@ -449,4 +449,3 @@ def test_other_calls_run_on_the_same_bounded_pool() -> None:
     tried = runner.call_each([str(n) for n in range(8)], lookup)
     assert [t.value for t in tried] == [str(n) for n in range(8)]  # in the items' order
     assert most[0] == 2
-
