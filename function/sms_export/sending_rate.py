@@ -112,7 +112,7 @@ class SendingRate:
         with self._lock:
             now = self.clock()
             self._answered.append(now)
-            self._let_through(now)  # (forgets what is older than the window)
+            self._forget_answers_before(now - WINDOW_SECONDS)
             if not self.throttles:
                 return  # open, or held at the ceiling: nothing learnt to climb back from
             if (
@@ -139,9 +139,12 @@ class SendingRate:
     def _let_through(self, now: float) -> int:
         """Of this instance's calls, how many the gateway let through in the last window
         (answered with success)."""
-        while self._answered and now - self._answered[0] >= WINDOW_SECONDS:
-            self._answered.popleft()
+        self._forget_answers_before(now - WINDOW_SECONDS)
         return len(self._answered)
+
+    def _forget_answers_before(self, moment: float) -> None:
+        while self._answered and self._answered[0] <= moment:
+            self._answered.popleft()
 
     def _sending_rate(self, now: float) -> float:
         """The smoothed measured rate; at the very start, what the current bucket holds."""
